@@ -1,0 +1,146 @@
+"""Triage decisions per second on one core, against baselines measured in the same run.
+
+    python bench/bench_triage.py [--seconds 3] [--seed 2026] [--pool 2000]
+
+Generates a seeded, realistic mix of intakes (most routine, some urgent, a few crisis; every
+instrument present, with gaps), then times `triage()` over them and two baselines on the same
+answers: a plain PHQ-9 sum, and a JSON round-trip of the answers (what the API does anyway).
+Not part of the test suite; prints figures and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from intake.triage import CONCERNS, default_ruleset, triage  # noqa: E402
+
+TOPICS = [c for c in CONCERNS if c != "not_sure"] + ["not_sure"]
+
+
+def _items(rng: random.Random, prefix: str, n: int, high: int, lean: float) -> dict[str, int]:
+    """n items 0..high; `lean` in [0, 1] pushes answers up (a symptomatic person)."""
+    return {f"{prefix}_{i}": min(high, int(rng.random() * (high + 1) * lean + rng.random()))
+            for i in range(1, n + 1)}  # fmt: skip
+
+
+def _yes(rng: random.Random, prefix: str, n: int, p: float) -> dict[str, str]:
+    return {f"{prefix}_{i}": "yes" if rng.random() < p else "no" for i in range(1, n + 1)}
+
+
+def make_intake(rng: random.Random) -> dict[str, Any]:
+    """One plausible submitted intake in the contract vocabulary."""
+    lean = rng.random() ** 1.5  # most people mild
+    a: dict[str, Any] = {
+        "age": rng.choice([16, 19, 24, 31, 38, 45, 52, 63, 70]),
+        "sex": rng.choice(["female", "male", "other", "unspecified"]),
+        "state": rng.choice(["NY", "CA", "TX", "FL", "DC", "PR", "WA", "IL"]),
+        "modality_preference": rng.choice(["in_person", "virtual", "no_preference"]),
+        "concerns": rng.sample(TOPICS, rng.choice([0, 1, 1, 1, 2, 3])),
+        "free_text": rng.choices(
+            ["", "Trouble sleeping since the move.", "I pull away when people get close.",
+             "Work stress and panic attacks.", "Grief after my father died. " * 5,
+             "Sometimes I think about suicide."],
+            [30, 20, 20, 20, 8, 2],
+        )[0],
+    }  # fmt: skip
+    crisis = rng.random() < 0.03
+    a |= {f"asq_{i}": "yes" if crisis and i == 1 else "no" for i in range(1, 5)}
+    if crisis:
+        a["asq_5"] = rng.choice(["yes", "no", "refused"])
+    a |= _items(rng, "phq9", 9, 3, lean)
+    if rng.random() < 0.85:
+        a["phq9_9"] = 0  # item 9 is rarely endorsed
+    if rng.random() < 0.05:
+        a.pop(f"phq9_{rng.randint(1, 8)}")  # prorated
+    a |= _items(rng, "gad7", 7, 3, lean)
+    exposed = rng.random() < 0.4
+    a["pcptsd5_exposure"] = "yes" if exposed else "no"
+    if exposed:
+        a |= _yes(rng, "pcptsd5", 5, lean)
+    a |= _items(rng, "asrs", 6, 4, lean)
+    a |= _yes(rng, "mdq", 13, lean * 0.6)
+    a["mdq_same_period"] = rng.choice(["yes", "no"])
+    a["mdq_problem"] = rng.choice(["none", "minor", "moderate", "serious"])
+    a |= _yes(rng, "scoff", 5, lean * 0.4)
+    a["height_cm"] = round(rng.uniform(150, 195), 1)
+    a["weight_kg"] = round(rng.uniform(42, 120), 1)
+    a |= _items(rng, "auditc", 3, 4, lean)
+    a["drug_times"] = rng.choice([0, 0, 0, 0, 1, 4, 20])
+    if a["drug_times"]:
+        a |= _yes(rng, "dast", 10, lean)
+    a |= _items(rng, "oci4", 4, 4, lean)
+    if {"couples", "relationships"} & set(a["concerns"]):
+        a |= {f"csi4_{i}": rng.randint(0, 5) for i in range(1, 5)}
+        a |= {f"ecrrs_{i}": rng.randint(1, 7) for i in range(1, 10)}
+        a["partner_willing"] = rng.choice(["yes", "no", "unsure"])
+        a |= {"pvs_1": "no", "pvs_2": rng.choice(["yes", "yes", "no"]), "pvs_3": "no"}
+    a["safe_now"] = rng.choices(["yes", "not_sure", "no"], [0.97, 0.025, 0.005])[0]
+    for key in ("harm_others", "self_injury", "mania_now", "psychosis", "ed_red_flags_today",
+                "ed_red_flags_month", "withdrawal_risk", "perinatal"):  # fmt: skip
+        a[key] = "yes" if rng.random() < 0.015 else "no"
+    return a
+
+
+def rate(
+    fn: Callable[[dict[str, Any]], object], pool: list[dict[str, Any]], seconds: float
+) -> float:
+    """Calls per second of fn over the pool, for about `seconds` of wall time."""
+    calls, start = 0, time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for answers in pool:
+            fn(answers)
+        calls += len(pool)
+        now = time.perf_counter()
+        if now >= deadline:
+            return calls / (now - start)
+
+
+def phq9_sum(a: dict[str, Any]) -> int:
+    return sum(v for i in range(1, 10) if isinstance(v := a.get(f"phq9_{i}"), int))
+
+
+def json_round_trip(a: dict[str, Any]) -> object:
+    return json.loads(json.dumps(a))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--pool", type=int, default=2000, help="distinct intakes in the mix")
+    args = parser.parse_args(argv)
+
+    rng = random.Random(args.seed)  # noqa: S311 - benchmark data, not security
+    pool = [make_intake(rng) for _ in range(args.pool)]
+    ruleset = default_ruleset()
+    mix = Counter(triage(a, ruleset).urgency for a in pool)
+    for a in pool[:200]:  # warm up
+        triage(a, ruleset)
+
+    decisions = rate(lambda a: triage(a, ruleset), pool, args.seconds)
+    phq9 = rate(phq9_sum, pool, args.seconds)
+    rt = rate(json_round_trip, pool, args.seconds)
+
+    print(f"python {platform.python_version()} on {platform.machine()}, one core")
+    print(f"rules {ruleset.version}; mix {dict(sorted(mix.items()))} of {len(pool)} intakes")
+    print(f"{'measure':<32}{'per second':>14}{'us each':>10}{'triage / baseline':>20}")
+    print(f"{'triage() decisions':<32}{decisions:>14,.0f}{1e6 / decisions:>10.1f}{'':>20}")
+    for name, r in (("baseline: PHQ-9 plain sum", phq9), ("baseline: JSON round-trip", rt)):
+        print(f"{name:<32}{r:>14,.0f}{1e6 / r:>10.1f}{decisions / r:>20.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

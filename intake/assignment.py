@@ -1,0 +1,121 @@
+"""Who gets an intake: the least-loaded eligible clinician, recorded with the reason why.
+
+Eligible: an active clinician, accepting new patients, offering the service line and the
+modality, licensed in the patient's state for virtual care or working at the chosen clinic (or
+a clinic in the patient's state) for in-person care, and under capacity. Ties go to whoever
+waited longest since their last assignment. On PostgreSQL the candidates' rows are locked
+(in id order, so two submits cannot deadlock) before loads are counted, so concurrent submits
+never put a clinician over capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.models import (
+    OPEN_ASSIGNMENT,
+    Assignment,
+    ClinicianProfile,
+    Intake,
+    Location,
+    User,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Choice:
+    clinician: ClinicianProfile
+    reason: str
+
+
+def _modality_fits(
+    profile: ClinicianProfile,
+    modality: str,
+    state: str | None,
+    location: str | None,
+    clinic_states: dict[str, str],
+) -> str | None:
+    """The way this clinician can see the patient ('virtual' / 'in_person'), or None."""
+    virtual_ok = "virtual" in profile.modalities and state in profile.license_states
+    in_person_ok = (
+        "in_person" in profile.modalities
+        and profile.location_code is not None
+        and (
+            profile.location_code == location
+            if location
+            else clinic_states.get(profile.location_code) == state
+        )
+    )
+    if modality == "virtual":
+        return "virtual" if virtual_ok else None
+    if modality == "in_person":
+        return "in_person" if in_person_ok else None
+    # either / emergency (a clinician sets the follow-up): whichever is possible
+    if virtual_ok:
+        return "virtual"
+    return "in_person" if in_person_ok else None
+
+
+def choose_clinician(intake: Intake) -> Choice | None:
+    """Pick and lock the clinician for `intake`; None when nobody is eligible right now."""
+    answers = intake.answers or {}
+    state = answers.get("state")
+    location = answers.get("location")
+    line = intake.service_line
+    modality = intake.modality or "either"
+    clinic_states = dict(db.session.execute(select(Location.code, Location.state)).all())
+
+    profiles = db.session.scalars(
+        select(ClinicianProfile)
+        .join(User)
+        .where(ClinicianProfile.accepting_new.is_(True), User.active.is_(True))
+        .order_by(ClinicianProfile.id)
+    ).all()
+    fits = {
+        p.id: how
+        for p in profiles
+        if line in p.service_lines
+        and (how := _modality_fits(p, modality, state, location, clinic_states)) is not None
+    }
+    if not fits:
+        return None
+    # Lock the candidates, then count loads: a concurrent submit waits here.
+    locked = db.session.scalars(
+        select(ClinicianProfile)
+        .where(ClinicianProfile.id.in_(fits))
+        .order_by(ClinicianProfile.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    loads = dict(
+        db.session.execute(
+            select(Assignment.clinician_id, func.count())
+            .where(Assignment.clinician_id.in_(fits), Assignment.status.in_(OPEN_ASSIGNMENT))
+            .group_by(Assignment.clinician_id)
+        ).all()
+    )
+    open_ = [p for p in locked if loads.get(p.id, 0) < p.capacity]
+    if not open_:
+        return None
+
+    def rank(p: ClinicianProfile) -> tuple[int, datetime, int]:
+        last = p.last_assigned_at
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        return loads.get(p.id, 0), last or _EPOCH, p.id
+
+    best = min(open_, key=rank)
+    load = loads.get(best.id, 0)
+    how = fits[best.id]
+    where = f"licensed in {state}" if how == "virtual" else f"at clinic {best.location_code}"
+    reason = (
+        f"Offers {line} ({how.replace('_', '-')}, {where}); accepting new patients; "
+        f"least loaded of {len(open_)} eligible ({load} of {best.capacity} open)."
+    )
+    return Choice(best, reason)

@@ -1,0 +1,117 @@
+"""Extension objects, unbound until `init_extensions(app)`; and the Celery app for Flask."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, registry
+
+# Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    # Every stored time is an aware UTC datetime.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    csrf.init_app(app)
+    limiter.init_app(app)
+    celery_init_app(app)
+
+
+def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """Celery settings chosen so that no task is lost and none is run twice for nothing.
+
+    Tasks are acknowledged after they run and re-queued if the worker dies; the visibility
+    timeout outlives the longest retry delay so that a delayed retry is not redelivered early.
+    """
+    visibility = 3600
+    broker = config["BROKER_URL"]
+    transport: dict[str, Any] = {}
+    if broker.startswith("redis"):
+        transport = {
+            "visibility_timeout": visibility,
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+            "socket_keepalive": True,
+            "health_check_interval": 25,
+            "retry_on_timeout": True,
+        }
+    settings: dict[str, Any] = {
+        "broker_url": broker,
+        "broker_transport_options": transport,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "broker_connection_timeout": 5,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_time_limit": 120,
+        "task_soft_time_limit": 90,
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+        "beat_schedule": {
+            "sweep-outbox": {
+                "task": "wayfinder.sweep_outbox",
+                "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
+            },
+        },
+        "beat_schedule_filename": str(config["BEAT_SCHEDULE_FILE"]),
+    }
+    if broker.startswith("redis"):
+        settings["visibility_timeout"] = visibility
+    settings.update(config.get("CELERY", {}))
+    return settings
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """A Celery app whose tasks run inside this Flask app's context (the Flask docs' pattern)."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_settings(app.config))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

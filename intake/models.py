@@ -1,0 +1,253 @@
+"""Tables and their invariants. Models hold data; services own transactions (never models)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
+class IntakeStatus(enum.StrEnum):
+    DRAFT = "draft"  # being filled in; answers saved per step
+    SUBMITTED = "submitted"  # decided, waiting in its queue (no clinician yet)
+    ASSIGNED = "assigned"  # offered to a clinician
+    ACCEPTED = "accepted"  # the clinician took it
+    CONTACTED = "contacted"  # first contact made
+    CLOSED = "closed"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    RETRY = "retry"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class NotificationKind(enum.StrEnum):
+    ASSIGNMENT = "assignment"  # a clinician was given an intake
+    QUEUE_UNASSIGNED = "queue_unassigned"  # coordinators: no eligible clinician
+    CRISIS_ALERT = "crisis_alert"
+    ESCALATION = "escalation"
+    RESUME_LINK = "resume_link"
+    PATIENT_CONFIRMATION = "patient_confirmation"
+    DEAD_LETTER = "dead_letter"  # coordinators: a message could not be delivered
+
+
+class AssignmentStatus(enum.StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    RELEASED = "released"  # taken back by staff (reassigned)
+
+
+OPEN_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+
+
+def _tz(dt: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout/password change: a copied session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    clinician: Mapped[ClinicianProfile | None] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class Location(db.Model):  # type: ignore[name-defined,misc]
+    """A clinic where in-person visits happen."""
+
+    __tablename__ = "locations"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(2))
+
+
+class ClinicianProfile(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "clinician_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    service_lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    license_states: Mapped[list[str]] = mapped_column(JSON, default=list)
+    modalities: Mapped[list[str]] = mapped_column(JSON, default=list)  # in_person, virtual
+    location_code: Mapped[str | None] = mapped_column(ForeignKey("locations.code"))
+    capacity: Mapped[int] = mapped_column(default=10)  # open assignments at most
+    accepting_new: Mapped[bool] = mapped_column(default=True)
+    last_assigned_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="clinician")
+
+
+class Intake(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "intakes"
+    __table_args__ = (Index("ix_intakes_queue", "status", "urgency_rank", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=IntakeStatus.DRAFT)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Contact and identity details (name, date of birth, email, phone, emergency contact).
+    contact: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # contract vocabulary
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Decision.to_dict()
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    urgency_rank: Mapped[int] = mapped_column(default=9)  # 0 crisis .. 3 routine; 9 undecided
+    service_line: Mapped[str | None] = mapped_column(String(32))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    ruleset_version: Mapped[str | None] = mapped_column(String(64))
+    draft_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    source: Mapped[str] = mapped_column(String(16), default="web")  # web, api
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    crisis_at: Mapped[datetime | None]  # when a crisis answer was first saved
+    closed_at: Mapped[datetime | None]
+
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="intake", order_by="Assignment.id"
+    )
+
+    @property
+    def queue(self) -> str:
+        return f"{self.service_line or 'unrouted'}/{self.modality or '-'}"
+
+    @property
+    def current_assignment(self) -> Assignment | None:
+        for assignment in reversed(self.assignments):
+            if assignment.status in OPEN_ASSIGNMENT:
+                return assignment
+        return None
+
+    def waiting_since(self) -> datetime:
+        return _tz(self.submitted_at or self.created_at)  # type: ignore[return-value]
+
+
+class Assignment(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinician_profiles.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.OFFERED)
+    reason: Mapped[str] = mapped_column(Text)  # why this clinician was chosen
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+
+    intake: Mapped[Intake] = relationship(back_populates="assignments")
+    clinician: Mapped[ClinicianProfile] = relationship()
+
+
+class Notification(db.Model):  # type: ignore[name-defined,misc]
+    """The outbox: one row per message to send, written in the transaction that needs it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Makes a second row for the same message impossible (e.g. "assignment:42").
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), index=True)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Patient-facing messages go to the intake's own address, read at send time.
+    to_patient: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    recipient: Mapped[User | None] = relationship()
+    intake: Mapped[Intake | None] = relationship()
+
+
+class OnCallShift(db.Model):  # type: ignore[name-defined,misc]
+    """Who answers crisis alerts in a time slot: a clinician and a backup."""
+
+    __tablename__ = "oncall_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    clinician_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    backup_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only: who did what to which object. Ids and codes only, never PHI values."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+__all__ = [
+    "OPEN_ASSIGNMENT",
+    "Assignment",
+    "AssignmentStatus",
+    "AuditEvent",
+    "ClinicianProfile",
+    "Intake",
+    "IntakeStatus",
+    "Location",
+    "Notification",
+    "NotificationKind",
+    "NotificationStatus",
+    "OnCallShift",
+    "Role",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,112 @@
+"""What the public pages say: concern labels worded for people, states, next steps."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import Location
+from intake.screening import INSTRUMENTS, SAFETY
+from intake.triage import default_ruleset
+
+CONCERNS = (
+    ("anxiety", "Worry, nerves, panic or fear that gets in the way"),
+    ("depression", "Feeling low, down, hopeless or empty"),
+    ("trauma", "Something frightening or painful that still affects me"),
+    ("relationships", "I pull away when people get close, or fear intimacy"),
+    ("couples", "Problems with my partner; we'd like help together"),
+    ("adhd", "Trouble focusing, staying organised or sitting still"),
+    ("ocd", "Unwanted thoughts, or checking or cleaning I can't stop"),
+    ("bipolar", "Big swings in mood or energy"),
+    ("eating", "Worries about eating, food or my body"),
+    ("substance", "Alcohol or drug use"),
+    ("other", "Something else"),
+    ("not_sure", "I'm not sure"),
+)
+
+MODALITIES = (
+    ("in_person", "In person, at a clinic"),
+    ("virtual", "By video"),
+    ("no_preference", "Either is fine"),
+)
+
+STATES = (
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("PR", "Puerto Rico"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+)
+
+
+def page_context() -> dict[str, Any]:
+    locations = db.session.execute(
+        select(Location.code, Location.name).order_by(Location.name)
+    ).all()
+    return {
+        "asq": INSTRUMENTS["asq"],
+        "safety": SAFETY,
+        "phq9": INSTRUMENTS["phq9"],
+        "gad7": INSTRUMENTS["gad7"],
+        "concerns": CONCERNS,
+        "modalities": MODALITIES,
+        "states": STATES,
+        "locations": locations,
+        "submission_token": secrets.token_hex(16),
+    }
+
+
+def next_steps(urgency: str | None) -> str:
+    """What happens next, by when, in words: never a score or a diagnosis."""
+    targets = default_ruleset().targets
+    return (targets.get(urgency or "routine") or targets["routine"]).patient_text

@@ -1,0 +1,88 @@
+"""Screening instruments: published wording for the form and pure scoring. Stdlib only.
+
+`INSTRUMENTS` is keyed by the contract's answer-key prefix; `score_all` scores every one of them
+with the practice's cutoffs. The practice-authored safety items live in `SAFETY` (not scored, not a
+validated instrument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from . import (
+    asq,
+    asrs,
+    auditc,
+    csi4,
+    dast,
+    ecrrs,
+    gad7,
+    mdq,
+    oci4,
+    pcptsd5,
+    phq9,
+    pvs,
+    safety,
+    scoff,
+)
+from .base import DEFAULT_CUTOFFS, NOT_ASKED, Cutoffs, Instrument, Item, Score
+
+INSTRUMENTS: dict[str, Instrument] = {
+    m.INSTRUMENT.key: m.INSTRUMENT
+    for m in (asq, phq9, gad7, pcptsd5, asrs, mdq, scoff, auditc, dast, oci4, csi4, ecrrs, pvs)
+}
+SAFETY: Instrument = safety.INSTRUMENT
+PREFIXES: tuple[str, ...] = tuple(INSTRUMENTS)
+
+Scorer = Callable[[Mapping[str, Any]], Score]
+
+
+def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
+    """One scoring function per prefix with the cutoffs bound (built once per ruleset)."""
+    return {
+        "asq": asq.score,
+        "phq9": partial(phq9.score, cutoff=c.phq9_dep),
+        "gad7": partial(gad7.score, cutoff=c.gad7_anx),
+        "pcptsd5": partial(pcptsd5.score, cutoff=c.pcptsd5),
+        "asrs": partial(asrs.score, cutoff=c.asrs),
+        "mdq": partial(mdq.score, cutoff=c.mdq_yes),
+        "scoff": partial(scoff.score, cutoff=c.scoff),
+        "auditc": partial(
+            auditc.score,
+            cutoff_male=c.auditc_male,
+            cutoff_other=c.auditc_other,
+            severe=c.auditc_severe,
+        ),
+        "dast": partial(dast.score, cutoff=c.dast),
+        "oci4": partial(oci4.score, cutoff=c.oci4),
+        "csi4": partial(csi4.score, cutoff=c.csi4_distress),
+        "ecrrs": ecrrs.score,
+        "pvs": pvs.score,
+    }
+
+
+_DEFAULT_SCORERS = scorers()
+
+
+def score_all(answers: Mapping[str, Any], config: Cutoffs | None = None) -> dict[str, Score]:
+    """Score every instrument; every prefix is present (NOT_ASKED when nothing was answered)."""
+    table = _DEFAULT_SCORERS if config is None else scorers(config)
+    return {prefix: fn(answers) for prefix, fn in table.items()}
+
+
+__all__ = [
+    "DEFAULT_CUTOFFS",
+    "INSTRUMENTS",
+    "NOT_ASKED",
+    "PREFIXES",
+    "SAFETY",
+    "Cutoffs",
+    "Instrument",
+    "Item",
+    "Score",
+    "Scorer",
+    "score_all",
+    "scorers",
+]

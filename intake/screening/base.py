@@ -1,0 +1,207 @@
+"""Shared shapes of the screening instruments: items to render, cutoffs, and the score.
+
+An instrument module holds the published wording (what the form renders) and a pure `score()`
+that reads the contract's answer keys. Missing data follows clinical-rules.md D2: one missing item
+on a summed or counted scale is prorated, two or more make the score unknown (None), and nothing
+answered means "not asked" (every field None). Unknown is never read as a negative screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
+
+Answers = Mapping[str, Any]
+Option = tuple[object, str]
+
+FREQUENCY_0_3: tuple[Option, ...] = (
+    (0, "Not at all"),
+    (1, "Several days"),
+    (2, "More than half the days"),
+    (3, "Nearly every day"),
+)
+YES_NO: tuple[Option, ...] = (("yes", "Yes"), ("no", "No"))
+YES_NO_REFUSED: tuple[Option, ...] = (
+    ("yes", "Yes"),
+    ("no", "No"),
+    ("refused", "Prefer not to answer"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One question as the form shows it; `key` and option values are contract vocabulary."""
+
+    key: str
+    text: str
+    options: tuple[Option, ...]
+    loinc: str | None = None
+    kind: Literal["choice", "integer", "number"] = "choice"
+    unit: str | None = None
+    # When the item is shown at all (branching); None = always. Pure and cheap.
+    asked_if: Callable[[Answers], bool] | None = None
+    asked_if_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """An instrument's published wording plus what staff need to know about it."""
+
+    key: str  # the contract's answer-key prefix ("phq9", "gad7", "asq", ...)
+    name: str  # the official name, for staff
+    title: str  # patient-facing heading, without diagnostic words
+    stem: str  # instructions with the published time frame
+    items: tuple[Item, ...]
+    source: str
+    loinc: str | None = None
+    answer_loinc: tuple[tuple[object, str], ...] = ()
+    wording_verified: bool = True
+    wording_note: str = ""
+    validated: bool = True  # False for the practice-authored safety items
+
+    def item(self, key: str) -> Item:
+        for it in self.items:
+            if it.key == key:
+                return it
+        raise KeyError(key)
+
+
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+class Score(NamedTuple):
+    """Result of one instrument. None everywhere = not asked; score None alone = unknown.
+
+    Immutable; a NamedTuple rather than a frozen dataclass because a dozen are built per
+    intake and a frozen dataclass costs three times as much to construct. `extra` holds
+    instrument specifics (ECR-RS means, bounds of a partly answered scale, gate contradictions).
+    """
+
+    score: float | int | None
+    band: str | None
+    positive: bool | None
+    prorated: bool = False
+    extra: Mapping[str, Any] = _NO_EXTRA
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "band": self.band, "positive": self.positive}
+
+
+NOT_ASKED = Score(None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoffs:
+    """Practice-configurable cutoffs (clinical-rules.md); the rules file overrides the defaults."""
+
+    phq9_dep: int = 10
+    phq9_dep_sev: int = 20
+    gad7_anx: int = 10
+    gad7_anx_sev: int = 15
+    pcptsd5: int = 3
+    asrs: int = 4
+    mdq_yes: int = 7
+    scoff: int = 2
+    auditc_male: int = 4
+    auditc_other: int = 3
+    auditc_severe: int = 8
+    dast: int = 3
+    dast_severe: int = 6
+    oci4: int = 4
+    csi4_distress: float = 13.5
+    bmi_ed_med: float = 17.5
+
+
+DEFAULT_CUTOFFS = Cutoffs()
+
+
+def round_half_up(value: float) -> int:
+    """Round .5 away from zero (Python's round() is banker's rounding, which surprises staff)."""
+    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
+class Tally(NamedTuple):
+    """Sum of item values with D2 applied. `low`/`high` bound the true total when unknown."""
+
+    total: int | None
+    answered: int
+    prorated: bool
+    low: int
+    high: int
+
+
+Points = dict[object, int]  # answer value -> points; anything not in it counts as missing
+
+
+def ints(low: int, high: int) -> dict[object, int]:
+    """Points table for integer answers low..high scoring their own value."""
+    return {v: v for v in range(low, high + 1)}
+
+
+YES_1: dict[object, int] = {"yes": 1, "no": 0}
+
+
+def tally(answers: Answers, keys: Sequence[str], tables: Sequence[Points], item_max: int) -> Tally:
+    """Sum the points of each key's answer; one missing item prorates, more make it unknown.
+
+    `tables[i]` maps the answers of `keys[i]` to points (precomputed per instrument: this runs
+    a dozen times per intake). An answer not in the table, a bool, or an unhashable value is
+    unreadable and counts as missing. The bounds let the triage engine treat a partly answered
+    scale that already reaches a cutoff as positive (unknown is never negative, and a reached
+    cutoff is not unknown).
+    """
+    total = 0
+    answered = 0
+    get = answers.get
+    for key, table in zip(keys, tables, strict=True):  # hot path: ~90 items per intake
+        value = get(key)
+        if value is None or value is True or value is False:  # True == 1 as a dict key
+            continue
+        try:
+            points = table.get(value)
+        except TypeError:  # unhashable, so certainly not a contract value
+            continue
+        if points is not None:
+            total += points
+            answered += 1
+    n = len(keys)
+    missing = n - answered
+    high = total + missing * item_max
+    if missing == 0:
+        return Tally(total, answered, False, total, total)
+    if answered == 0:
+        return Tally(None, 0, False, 0, high)
+    if missing == 1:
+        return Tally(round_half_up(total / answered * n), answered, True, total, high)
+    return Tally(None, answered, False, total, high)
+
+
+def band_for(value: int | None, bands: Sequence[tuple[int, str]]) -> str | None:
+    """The band with the largest lower bound <= value; `bands` is (lower bound, name) ascending."""
+    if value is None:
+        return None
+    name: str | None = None
+    for lower, label in bands:
+        if value >= lower:
+            name = label
+    return name
+
+
+def scored(t: Tally, positive: bool | None, band: str | None = None, **extra: Any) -> Score:
+    """Build a Score from a tally, keeping the bounds for partly answered scales."""
+    if t.total is None and t.answered:
+        extra = {**extra, "low": t.low, "high": t.high, "answered": t.answered}
+    return Score(t.total, band, positive, t.prorated, extra or _NO_EXTRA)
+
+
+def at_least(t: Tally, cutoff: float) -> bool | None:
+    """Three-valued `total >= cutoff`: decided by the bounds when the total is unknown."""
+    if t.total is not None:
+        return t.total >= cutoff
+    if t.answered and t.low >= cutoff:
+        return True
+    if t.answered and t.high < cutoff:
+        return False
+    return None

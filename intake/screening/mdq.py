@@ -1,0 +1,110 @@
+"""MDQ (Mood Disorder Questionnaire; Hirschfeld et al. 2000): three-part rule, lifetime.
+
+Positive only when all three parts hold: question 1 has >= 7 yes (of 13), question 2 (same
+period) is yes, and question 3 (problem) is moderate or serious. The score is the question 1 yes
+count. Three-valued: any part that fails makes it negative; a part that is unknown (and none
+failing) makes it unknown.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    DEFAULT_CUTOFFS,
+    NOT_ASKED,
+    YES_1,
+    YES_NO,
+    Answers,
+    Instrument,
+    Item,
+    Score,
+    scored,
+    tally,
+)
+
+KEYS = tuple(f"mdq_{n}" for n in range(1, 14))
+PROBLEM_OPTIONS = (
+    ("none", "No problem"),
+    ("minor", "Minor problem"),
+    ("moderate", "Moderate problem"),
+    ("serious", "Serious problem"),
+)
+
+_TEXTS = (
+    "...you felt so good or so hyper that other people thought you were not your normal self "
+    "or you were so hyper that you got into trouble?",
+    "...you were so irritable that you shouted at people or started fights or arguments?",
+    "...you felt much more self-confident than usual?",
+    "...you got much less sleep than usual and found you didn't really miss it?",
+    "...you were much more talkative or spoke much faster than usual?",
+    "...thoughts raced through your head or you couldn't slow your mind down?",
+    "...you were so easily distracted by things around you that you had trouble concentrating "
+    "or staying on track?",
+    "...you had much more energy than usual?",
+    "...you were much more active or did many more things than usual?",
+    "...you were much more social or outgoing than usual, for example, you telephoned friends "
+    "in the middle of the night?",
+    "...you were much more interested in sex than usual?",
+    "...you did things that were unusual for you or that other people might have thought were "
+    "excessive, foolish, or risky?",
+    "...spending money got you or your family into trouble?",
+)
+
+INSTRUMENT = Instrument(
+    key="mdq",
+    name="MDQ (Mood Disorder Questionnaire)",
+    title="Times of unusually high energy or mood",
+    stem="Has there ever been a period of time when you were not your usual self and...",
+    items=(
+        *(Item(k, t, YES_NO) for k, t in zip(KEYS, _TEXTS, strict=True)),
+        Item(
+            "mdq_same_period",
+            "If you checked YES to more than one of the above, have several of these ever "
+            "happened during the same period of time?",
+            YES_NO,
+        ),
+        Item(
+            "mdq_problem",
+            "How much of a problem did any of these cause you \u2014 like being unable to work; "
+            "having family, money or legal troubles; getting into arguments or fights?",
+            PROBLEM_OPTIONS,
+        ),
+    ),
+    source=(
+        "Hirschfeld RMA et al. Development and validation of a screening instrument for bipolar "
+        "spectrum disorder: the Mood Disorder Questionnaire. Am J Psychiatry 2000;157:1873-1875. "
+        "(c) Hirschfeld; reproduced for clinical use."
+    ),
+)
+_TABLES = (YES_1,) * 13
+
+
+def _and3(*parts: bool | None) -> bool | None:
+    if any(p is False for p in parts):
+        return False
+    if all(p is True for p in parts):
+        return True
+    return None
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
+    """Question 1 yes count 0-13; positive by the three-part rule."""
+    t = tally(answers, KEYS, _TABLES, 1)
+    same = answers.get("mdq_same_period")
+    problem = answers.get("mdq_problem")
+    if not t.answered and same is None and problem is None:
+        return NOT_ASKED
+    if t.total is not None:
+        part1: bool | None = t.total >= cutoff
+    elif t.answered and t.low >= cutoff:
+        part1 = True
+    elif t.high < cutoff:
+        part1 = False
+    else:
+        part1 = None
+    part2 = {"yes": True, "no": False}.get(same) if isinstance(same, str) else None
+    part3 = (
+        {"moderate": True, "serious": True, "none": False, "minor": False}.get(problem)
+        if isinstance(problem, str)
+        else None
+    )
+    return scored(t, _and3(part1, part2, part3))

@@ -1,0 +1,143 @@
+"""The triage core's data: the decision it returns, the facts rules read, and loaded rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.screening import Score
+
+
+class RulesetError(ValueError):
+    """A rules file is unreadable or invalid; the message names file, rule and problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One rule that fired: its id and a plain-language reason for coordinators."""
+
+    rule: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What triage returns: exactly the contract's decision fields (shared/contract.md)."""
+
+    urgency: str
+    service_line: str
+    secondary_lines: tuple[str, ...]
+    modality: str
+    flags: frozenset[str]
+    scores: Mapping[str, Score]
+    reasons: tuple[Reason, ...]
+    ruleset_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON: flags sorted, scores as {score, band, positive} per prefix."""
+        scores: dict[str, dict[str, Any]] = {}
+        for prefix, s in self.scores.items():
+            if prefix == "ecrrs":
+                scores[prefix] = {
+                    "avoidance": s.extra.get("avoidance"),
+                    "anxiety": s.extra.get("anxiety"),
+                    "band": s.band,
+                    "positive": s.positive,
+                }
+            else:
+                scores[prefix] = {"score": s.score, "band": s.band, "positive": s.positive}
+        return {
+            "urgency": self.urgency,
+            "service_line": self.service_line,
+            "secondary_lines": list(self.secondary_lines),
+            "modality": self.modality,
+            "flags": sorted(self.flags),
+            "scores": scores,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "ruleset_version": self.ruleset_version,
+        }
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything a rule condition may read for one intake (built once per triage call)."""
+
+    answers: Mapping[str, Any]
+    scores: Mapping[str, Score]
+    domains: Mapping[str, bool | None]
+    concerns: tuple[str, ...]
+    crisis_text: bool
+    flags: set[str] = field(default_factory=set)
+    urgency: str | None = None
+    line: str | None = None
+
+
+Predicate = Callable[[Facts], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled rule: its condition is a closure built once at load time."""
+
+    id: str
+    section: str
+    when: Predicate
+    reason: str
+    condition: Mapping[str, Any]  # the declarative source, for the staff rules page
+    urgency: str | None = None
+    line: str | None = None
+    modality: str | None = None
+    flags: frozenset[str] = frozenset()
+    raise_by: int = 0
+    raise_max: str | None = None
+    fallback: bool = False
+    why: Reason = field(init=False)  # built once: the Reason a decision lists when this fires
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "why", Reason(self.id, self.reason))
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    amount: int
+    unit: str  # minutes | hours | business_days | days
+
+    def __str__(self) -> str:
+        label = self.unit.replace("_", " ")
+        return f"{self.amount} {label[:-1] if self.amount == 1 else label}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "unit": self.unit}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Response-time targets for one urgency, with the patient-facing "what happens next"."""
+
+    urgency: str
+    first_contact: Duration
+    first_visit: Duration | None
+    patient_text: str
+    staff_text: str
+    alert_within: Duration | None = None
+    acknowledge_within: Duration | None = None
+
+    def __str__(self) -> str:
+        return self.patient_text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "urgency": self.urgency,
+            "first_contact": self.first_contact.to_dict(),
+            "first_visit": self.first_visit.to_dict() if self.first_visit else None,
+            "alert_within": self.alert_within.to_dict() if self.alert_within else None,
+            "acknowledge_within": (
+                self.acknowledge_within.to_dict() if self.acknowledge_within else None
+            ),
+            "patient_text": self.patient_text,
+            "staff_text": self.staff_text,
+        }

@@ -1,0 +1,211 @@
+"""Checks shared by the web form and the API: contact details and the answer vocabulary.
+
+Returns field-level errors as (field, message) pairs; nothing is changed when any is found.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from intake.triage import validate_answers
+
+NAME_MAX = 100
+PREFERRED_CONTACT = ("phone", "email", "text")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{7,25}$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class ValidationFailed(Exception):
+    """The submission has field-level errors; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(f"{len(errors)} field error(s)")
+        self.errors = errors
+
+
+def has_control_chars(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
+
+
+def _text(
+    contact: dict[str, Any],
+    key: str,
+    errors: list[FieldError],
+    *,
+    required: bool,
+    label: str,
+    limit: int = NAME_MAX,
+    prefix: str = "contact.",
+) -> str | None:
+    value = contact.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.append(FieldError(prefix + key, f"Please enter your {label}."))
+        return None
+    if not isinstance(value, str):
+        errors.append(FieldError(prefix + key, f"Your {label} must be text."))
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        errors.append(FieldError(prefix + key, f"Your {label} can be at most {limit} characters."))
+        return None
+    if has_control_chars(value) or (limit <= NAME_MAX and "\n" in value):
+        errors.append(
+            FieldError(prefix + key, f"Your {label} contains characters we can't accept.")
+        )
+        return None
+    return value
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldError]]:
+    """Validate contact details; returns the cleaned mapping and the errors found."""
+    errors: list[FieldError] = []
+    if not isinstance(raw, dict):
+        return {}, [FieldError("contact", "Contact details are required.")]
+    clean: dict[str, Any] = {}
+    for key, label in (("first_name", "first name"), ("last_name", "last name")):
+        clean[key] = _text(raw, key, errors, required=True, label=label)
+    dob_raw = raw.get("date_of_birth")
+    try:
+        born = date.fromisoformat(dob_raw) if isinstance(dob_raw, str) else None
+    except ValueError:
+        born = None
+    if born is None:
+        errors.append(
+            FieldError("contact.date_of_birth", "Please enter your date of birth as YYYY-MM-DD.")
+        )
+    elif born > today:
+        errors.append(
+            FieldError("contact.date_of_birth", "Your date of birth can't be in the future.")
+        )
+    elif age_on(born, today) > 120:
+        errors.append(
+            FieldError("contact.date_of_birth", "Please check the year of your date of birth.")
+        )
+    else:
+        clean["date_of_birth"] = born.isoformat()
+    email = _text(raw, "email", errors, required=False, label="email address", limit=254)
+    if email:
+        try:
+            clean["email"] = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors.append(
+                FieldError("contact.email", "Please enter an email address like name@example.org.")
+            )
+    phone = _text(raw, "phone", errors, required=True, label="phone number", limit=25)
+    if phone and not _PHONE.match(phone):
+        errors.append(
+            FieldError(
+                "contact.phone", "Please enter a phone number with digits, like 212 555 0100."
+            )
+        )
+    elif phone:
+        clean["phone"] = phone
+    preferred = raw.get("preferred_contact") or "phone"
+    if preferred not in PREFERRED_CONTACT:
+        errors.append(FieldError("contact.preferred_contact", "Choose phone, email or text."))
+    elif preferred == "email" and not clean.get("email"):
+        errors.append(
+            FieldError(
+                "contact.email",
+                "Please enter an email address, or choose another way to reach you.",
+            )
+        )
+    else:
+        clean["preferred_contact"] = preferred
+    emergency = raw.get("emergency_contact")
+    if emergency not in (None, {}):
+        if not isinstance(emergency, dict):
+            errors.append(
+                FieldError(
+                    "contact.emergency_contact", "Emergency contact must have a name and phone."
+                )
+            )
+        else:
+            name = _text(
+                emergency,
+                "name",
+                errors,
+                required=False,
+                label="emergency contact's name",
+                prefix="contact.emergency_contact.",
+            )
+            ephone = _text(
+                emergency,
+                "phone",
+                errors,
+                required=False,
+                label="emergency contact's phone",
+                limit=25,
+                prefix="contact.emergency_contact.",
+            )
+            if ephone and not _PHONE.match(ephone):
+                errors.append(
+                    FieldError(
+                        "contact.emergency_contact.phone",
+                        "Please enter a phone number with digits.",
+                    )
+                )
+            elif name or ephone:
+                clean["emergency_contact"] = {"name": name, "phone": ephone}
+    return {k: v for k, v in clean.items() if v is not None}, errors
+
+
+def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check the answers against the contract vocabulary; `age` comes from the date of birth."""
+    if not isinstance(raw, dict):
+        return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
+    answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
+    errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
+    for key in ("state",):
+        if key not in answers:
+            errors.append(
+                FieldError(
+                    f"answers.{key}", "Please choose the state you will be in during visits."
+                )
+            )
+    for key in ("asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now"):
+        if key not in answers:
+            errors.append(
+                FieldError(
+                    f"answers.{key}",
+                    "This question needs an answer ('prefer not to answer' is fine where offered).",
+                )
+            )
+    if (
+        any(answers.get(f"asq_{i}") in ("yes", "refused") for i in range(1, 5))
+        and "asq_5" not in answers
+    ):
+        errors.append(
+            FieldError(
+                "answers.asq_5",
+                "Please answer: are you having thoughts of killing yourself right now?",
+            )
+        )
+    if answers.get("asq_4") == "yes" and "asq_4_when" not in answers:
+        errors.append(
+            FieldError(
+                "answers.asq_4_when", "Please say when: in the past 3 months, or longer ago."
+            )
+        )
+    if age is not None:
+        answers["age"] = age
+    return answers, errors

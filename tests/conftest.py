@@ -1,0 +1,173 @@
+"""Shared fixtures: a PostgreSQL database made for this run, apps on it, and real services.
+
+Outside CI a test whose service is missing is skipped, and the summary says how to start it;
+under CI=true it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_HOST, REDIS_PORT = "127.0.0.1", int(os.environ.get("TEST_REDIS_PORT", "6379"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+HOW_TO_START = {
+    "PostgreSQL": "make services (or: pg_ctlcluster <version> main start)",
+    "Redis": "make services (or: redis-server --daemonize yes)",
+}
+_missing: set[str] = set()
+
+
+def need(service: str, reason: str) -> None:
+    """Fail under CI, skip elsewhere (remembered for the summary)."""
+    if IN_CI:
+        pytest.fail(f"{service} is required under CI but is not available: {reason}")
+    _missing.add(service)
+    pytest.skip(f"{service} not available ({reason}); start it with: {HOW_TO_START[service]}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for service in sorted(_missing):
+        terminalreporter.write_line(
+            f"SKIPPED tests that need {service}: start it with `{HOW_TO_START[service]}`",
+            yellow=True,
+        )
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database created for this test run and dropped at the end."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:
+        need("PostgreSQL", type(exc).__name__)
+    name = f"wayfinder_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The schema comes from the migrations, exactly as `flask db upgrade` makes it."""
+    from flask_migrate import upgrade
+
+    from intake import create_app
+
+    app = create_app(settings(pg_url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        upgrade()
+    return pg_url
+
+
+def settings(database_url: str, tmp: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-" + secrets.token_hex(8),
+        "DISPATCH_TASKS": False,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "MAILBOX_DIR": str(tmp / "mailbox"),
+        "BEAT_SCHEDULE_FILE": str(tmp / "beat-schedule"),
+        "EMBEDDED_BROKER_URL": f"sqla+sqlite:///{tmp / 'broker.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 60},
+        **extra,
+    }
+
+
+def _truncate(app: Flask) -> None:
+    from intake.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(migrated_pg: str, tmp_path: Any) -> Iterator[Any]:
+    """Build apps on the test database with extra settings; tables are emptied afterwards."""
+    from intake import create_app
+
+    built: list[Flask] = []
+
+    def build(**extra: Any) -> Flask:
+        app = create_app(settings(migrated_pg, tmp_path, **extra))
+        built.append(app)
+        return app
+
+    yield build
+    if built:
+        _truncate(built[0])
+        for app in built[1:]:
+            with app.app_context():
+                from intake.extensions import db
+
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, int]:
+    """Demo clinics, clinicians, staff and rota, as `flask seed-demo` makes them."""
+    from intake.cli import seed_demo
+
+    with app.app_context():
+        return seed_demo()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database number of its own on the machine's Redis, flushed before use."""
+    if not port_open(REDIS_HOST, REDIS_PORT):
+        need("Redis", f"nothing listens on {REDIS_HOST}:{REDIS_PORT}")
+    import redis
+
+    db_number = 1 + secrets.randbelow(15)
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{db_number}"
+    redis.Redis.from_url(url).flushdb()
+    return url

@@ -1,0 +1,5 @@
+"""Web entry point: `gunicorn wsgi:app`, and `flask --app wsgi ...` for the CLI."""
+
+from intake import create_app
+
+app = create_app()
