@@ -1,0 +1,49 @@
+"""`flask rules check | explain | replay`: the rule owners' tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from intake.extensions import db
+from intake.models import Intake
+from intake.triage import RULES_PATH
+from tests import factories
+
+
+def test_check_names_the_problem_in_a_bad_draft(app: Any, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.toml"
+    draft.write_text(RULES_PATH.read_text().replace('key = "asq_5"', 'key = "asq_55"', 1))
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(draft)])
+    assert result.exit_code != 0
+    assert "draft.toml" in result.output and "C1" in result.output and "asq_55" in result.output
+
+
+def test_explain_prints_the_decision_json(app: Any, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(factories.answers(phq9_9=2)))
+    result = app.test_cli_runner().invoke(args=["rules", "explain", str(answers)])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    assert decision["urgency"] == "urgent"
+    assert [r["rule"] for r in decision["reasons"]][:1] == ["U2"]
+
+
+def test_replay_counts_what_a_draft_would_change_and_writes_nothing(
+    app: Any, client: Any, demo: Any, tmp_path: Path
+) -> None:
+    for phq9_1 in (2, 3):  # PHQ-9 12 and 13: routine depression under the rules in force
+        client.post("/", data=factories.form_data(phq9_1=str(phq9_1)))
+    draft = tmp_path / "draft.toml"
+    # A draft that treats PHQ-9 >= 13 as 'soon': exactly one stored intake would change.
+    text = RULES_PATH.read_text()
+    assert 'version = "' in text
+    draft.write_text(text.replace("phq9_dep_sev = 20", "phq9_dep_sev = 13", 1))
+    result = app.test_cli_runner().invoke(args=["rules", "replay", "--rules", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "2 intakes re-decided, nothing written" in result.output
+    assert "1 of 2 decision(s) would change" in result.output
+    assert "urgency routine -> urgent" in result.output
+    with app.app_context():
+        assert {i.urgency for i in db.session.query(Intake)} == {"routine"}
