@@ -17,6 +17,7 @@ from intake.triage import validate_answers
 
 NAME_MAX = 100
 PREFERRED_CONTACT = ("phone", "email", "text")
+AVAILABILITY = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{7,25}$")
 
 
@@ -166,7 +167,50 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
                 )
             elif name or ephone:
                 clean["emergency_contact"] = {"name": name, "phone": ephone}
+    _clean_extras(raw, clean, errors)
     return {k: v for k, v in clean.items() if v is not None}, errors
+
+
+def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldError]) -> None:
+    """Optional details the form also collects: availability, insurance, consent."""
+    slots = raw.get("availability")
+    if slots not in (None, []):
+        if not isinstance(slots, list) or any(s not in AVAILABILITY for s in slots):
+            errors.append(FieldError("contact.availability", "Choose from the times shown."))
+        else:
+            clean["availability"] = [s for s in AVAILABILITY if s in slots]
+    insurance = raw.get("insurance")
+    if insurance not in (None, {}):
+        if not isinstance(insurance, dict):
+            errors.append(
+                FieldError("contact.insurance", "Insurance must have a carrier and member id.")
+            )
+        else:
+            prefix = "contact.insurance."
+            carrier = _text(
+                insurance,
+                "carrier",
+                errors,
+                required=False,
+                label="insurance carrier",
+                prefix=prefix,
+            )
+            member = _text(
+                insurance,
+                "member_id",
+                errors,
+                required=False,
+                label="member id",
+                limit=50,
+                prefix=prefix,
+            )
+            if carrier or member:
+                clean["insurance"] = {"carrier": carrier, "member_id": member}
+    consent = raw.get("consent")
+    if isinstance(consent, dict):
+        clean["consent"] = {k: consent[k] is True for k in ("contact", "privacy")}
+        if isinstance(consent.get("at"), str) and len(consent["at"]) <= 40:
+            clean["consent"]["at"] = consent["at"]
 
 
 def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[FieldError]]:

@@ -5,6 +5,6 @@ from flask import Blueprint
 from intake.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # JSON only, no cookies: CSRF does not apply
+csrf.exempt(bp)  # JSON only, no cookie-authenticated writes: CSRF does not apply
 
-from intake.api import views  # noqa: E402,F401
+from intake.api import documents, views  # noqa: E402,F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -24,12 +25,20 @@ def _body(intake: Any) -> dict[str, Any]:
     }
 
 
+def _json_body() -> Any:
+    """The body as JSON, or None; deeply nested garbage is refused, not a server error."""
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, RecursionError):
+        return None
+
+
 @bp.post("/intakes")
 @limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])
 def create_intake() -> Any:
     if not request.is_json:
         return problem(415, "Send the intake as JSON with Content-Type: application/json.")
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         return problem(400, "The body is not a JSON object.")
     errors = []
@@ -46,7 +55,7 @@ def create_intake() -> Any:
             }
         )
     language = payload.get("language", "en")
-    if language not in LANGUAGES:
+    if not isinstance(language, str) or language not in LANGUAGES:
         errors.append({"field": "language", "message": "language must be 'en' or 'es'."})
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100 and key.isprintable()):

@@ -1,29 +1,165 @@
-"""Thin views: parse the form, call one service, render or redirect."""
+"""Thin views: parse the step, call one draft service, render or redirect.
+
+The browser holds only the draft id in the signed session; every step is saved on the server.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from intake import services
+from intake import drafts, services
 from intake.extensions import db, limiter
-from intake.models import Intake
-from intake.public import bp
+from intake.models import Intake, IntakeStatus
+from intake.public import bp, steps
+from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
-from intake.public.wording import next_steps, page_context
+from intake.public.pages import BY_NAME, neighbour
+from intake.public.wording import CONTACT_BY, form_context, next_steps
 from intake.validation import ValidationFailed
+
+STEP_LIMIT = "60 per minute; 600 per hour"
+
+
+def _draft() -> Intake | None:
+    return drafts.get(session.get("draft_id"))
+
+
+def _render(
+    name: str,
+    draft: Intake | None,
+    values: Any,
+    errors: dict[str, str],
+    status: int = 200,
+    notice: str | None = None,
+) -> Any:
+    context = step_context(BY_NAME[name], draft, values, errors)
+    return render_template(context.pop("template"), notice=notice, **context), status
 
 
 @bp.get("/")
 def form() -> Any:
-    return render_template("public/form.html", values=MultiDict(), errors={}, **page_context())
+    return step("about")
+
+
+@bp.get("/step/<name>")
+def step(name: str) -> Any:
+    if name not in BY_NAME:
+        abort(404)
+    draft = _draft()
+    if draft is not None and draft.status != IntakeStatus.DRAFT:
+        return redirect(url_for("public.done"))
+    if name != "about" and (draft is None or not draft.contact):
+        return redirect(url_for("public.form"))
+    return _render(name, draft, page_values(draft), {})
+
+
+@bp.post("/step/<name>")
+@limiter.limit(STEP_LIMIT)
+def save_step(name: str) -> Any:
+    if name not in BY_NAME:
+        abort(404)
+    if name == "review":
+        return submit()
+    draft = _draft()
+    if draft is not None and draft.status != IntakeStatus.DRAFT:
+        return redirect(url_for("public.done"))
+    nav = request.form.get("nav", "next")
+    saved = dict(draft.answers or {}) if draft else {}
+    result = steps.parse_step(name, request.form, saved, lenient=nav in ("back", "later"))
+    if result.errors:
+        return _render(name, draft, request.form, result.errors, 422)
+    lost = draft is None and name != "about"
+    if draft is None:
+        draft = drafts.start_draft()
+    new_crisis = drafts.save(
+        draft, contact=result.contact, answers=result.answers, owned=result.owned
+    )
+    session["draft_id"] = draft.id
+    target = _after(name, draft, result, nav, lost)
+    if nav == "later" and not new_crisis:
+        return _send_link(draft, target)
+    if new_crisis:
+        session["after_crisis"] = target
+        session["crisis_rules"] = sorted(new_crisis)
+        return redirect(url_for("public.crisis"), code=303)
+    return redirect(target, code=303)
+
+
+def _after(name: str, draft: Intake, result: steps.StepResult, nav: str, lost: bool) -> str:
+    """Where the person goes after a save."""
+    answers = draft.answers or {}
+    if lost:
+        flash(
+            "We saved this page, but couldn't find your earlier answers: your session may have "
+            "ended. Please fill in your details again (or use the link we emailed you).",
+            "error",
+        )
+        return url_for("public.form")
+    if result.follow_ups:
+        flash("Thank you. We've added a follow-up question below.", "info")
+        first = sorted(result.follow_ups)[0]
+        return url_for("public.step", name=name) + f"#q-{first}"
+    if nav == "review":
+        return url_for("public.step", name="review")
+    page = neighbour(name, answers, -1 if nav == "back" else 1)
+    return url_for("public.step", name=page.name if page else "review")
+
+
+def _send_link(draft: Intake, target: str) -> Any:
+    row = drafts.request_resume_link(draft)
+    return render_template("public/resume_sent.html", sent=row is not None, target=target)
+
+
+@bp.post("/save-for-later")
+@limiter.limit("5 per hour")
+def save_for_later() -> Any:
+    draft = _draft()
+    if draft is None or draft.status != IntakeStatus.DRAFT:
+        return redirect(url_for("public.form"))
+    return _send_link(draft, resume_target(draft))
+
+
+@bp.get("/resume/<token>")
+@limiter.limit("30 per hour")
+def resume(token: str) -> Any:
+    draft = drafts.from_resume_token(token)
+    if draft is None:
+        return render_template("public/resume_invalid.html"), 410
+    session.clear()
+    session["draft_id"] = draft.id
+    flash("Welcome back. Your saved answers are here.", "info")
+    return redirect(resume_target(draft), code=303)
+
+
+def submit() -> Any:
+    """Step 6: consent, then submit the draft once (a repeat shows the same confirmation)."""
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for("public.form"))
+    errors: dict[str, str] = {}
+    consent = {k: request.form.get(f"consent_{k}") == "yes" for k in ("contact", "privacy")}
+    if draft.status == IntakeStatus.DRAFT and not all(consent.values()):
+        errors["consent"] = "Please tick both boxes to agree, so we can contact you."
+        return _render("review", draft, request.form, errors, 422)
+    try:
+        result = drafts.submit(draft.id, consent)
+    except ValidationFailed as exc:
+        errors = {e.field: e.message for e in exc.errors}
+        return _render("review", _draft(), request.form, errors, 422)
+    except drafts.DraftClosed:
+        return redirect(url_for("public.form"))
+    session["submitted_reference"] = result.intake.reference
+    return redirect(url_for("public.done"), code=303)
 
 
 @bp.post("/")
 @limiter.limit("30 per minute; 300 per hour")
-def submit() -> Any:
+def submit_whole_form() -> Any:
+    """The whole form in one post (scripts and older pages); same checks, one intake per token."""
     contact, answers, shape_errors = parse(request.form)
     errors = dict(shape_errors)
     if not errors:
@@ -40,14 +176,10 @@ def submit() -> Any:
         else:
             session["submitted_reference"] = result.intake.reference
             return redirect(url_for("public.done"), code=303)
-    return (
-        render_template("public/form.html", values=request.form, errors=errors, **page_context()),
-        422,
-    )
+    return _render("about", None, request.form, errors, 422)
 
 
 def _form_token(token: str | None) -> str | None:
-    """The form carries a random token: a double click or a refresh submits once."""
     if token and 16 <= len(token) <= 64 and token.isalnum():
         return f"web:{token}"
     return None
@@ -56,9 +188,11 @@ def _form_token(token: str | None) -> str | None:
 @bp.get("/done")
 def done() -> Any:
     reference = session.get("submitted_reference")
-    if not reference:
-        return redirect(url_for("public.form"))
-    intake = db.session.query(Intake).filter_by(reference=reference).one_or_none()
+    intake = (
+        db.session.query(Intake).filter_by(reference=reference).one_or_none()
+        if isinstance(reference, str)
+        else None
+    )
     if intake is None:
         return redirect(url_for("public.form"))
     return render_template(
@@ -66,9 +200,38 @@ def done() -> Any:
         reference=reference,
         steps=next_steps(intake.urgency),
         crisis=intake.urgency == "crisis",
+        contact_by=CONTACT_BY.get((intake.contact or {}).get("preferred_contact", ""), "by phone"),
+        has_email=bool((intake.contact or {}).get("email")),
     )
+
+
+@bp.post("/start-over")
+def start_over() -> Any:
+    session.clear()
+    return redirect(url_for("public.form"), code=303)
 
 
 @bp.get("/crisis")
 def crisis() -> Any:
-    return render_template("public/crisis.html")
+    rules = session.get("crisis_rules") or []
+    return render_template(
+        "public/crisis.html",
+        medical="C6" in rules,
+        continue_to=session.get("after_crisis") if _draft() is not None else None,
+    )
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError) -> Any:
+    """An expired page or session: show what was typed again, with a fresh token."""
+    name = (request.view_args or {}).get("name", "about")
+    if request.method != "POST" or name not in BY_NAME:
+        return render_template("errors/csrf.html"), 400
+    notice = (
+        "For your security, this page expired before it was sent, so nothing on it was saved. "
+        "Your answers are still below: please check them and press the button again."
+    )
+    return _render(name, _draft(), request.form or MultiDict(), {}, 400, notice=notice)
+
+
+__all__ = ["bp", "form_context"]

@@ -89,19 +89,54 @@ STATES = (
 )
 
 
-def page_context() -> dict[str, Any]:
-    locations = db.session.execute(
-        select(Location.code, Location.name).order_by(Location.name)
-    ).all()
+SEXES = (
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Another sex or gender"),
+    ("unspecified", "Prefer not to say"),
+)
+CONTACT_METHODS = (("phone", "Phone call"), ("text", "Text message"), ("email", "Email"))
+CONTACT_BY = {"phone": "by phone", "text": "by text message", "email": "by email"}
+AVAILABILITY = (
+    ("weekday_mornings", "Weekday mornings"),
+    ("weekday_afternoons", "Weekday afternoons"),
+    ("weekday_evenings", "Weekday evenings"),
+    ("weekends", "Weekends"),
+)
+AVAILABILITY_VALUES = frozenset(v for v, _ in AVAILABILITY)
+# Friendly notes above follow-up questions (the instruments' asked_if_text is for staff).
+FOLLOW_UP_NOTES = {
+    "asq_4_when": "Because you answered yes:",
+    "asq_5": "One more question, because of an answer above:",
+    "harm_others_intent": "Because you answered yes:",
+}
+
+
+def locations() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Location.code, Location.name).order_by(Location.name)).all()
+    return [(code, name) for code, name in rows]
+
+
+def label(options: Any, value: object) -> str:
+    """The words a person chose, for the review page (never a score)."""
+    for option_value, text in options:
+        if option_value == value:
+            return str(text)
+    return str(value)
+
+
+def form_context() -> dict[str, Any]:
     return {
         "asq": INSTRUMENTS["asq"],
         "safety": SAFETY,
-        "phq9": INSTRUMENTS["phq9"],
-        "gad7": INSTRUMENTS["gad7"],
         "concerns": CONCERNS,
         "modalities": MODALITIES,
         "states": STATES,
-        "locations": locations,
+        "sexes": SEXES,
+        "contact_methods": CONTACT_METHODS,
+        "availability": AVAILABILITY,
+        "locations": locations(),
+        "follow_up_notes": FOLLOW_UP_NOTES,
         "submission_token": secrets.token_hex(16),
     }
 

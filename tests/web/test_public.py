@@ -1,4 +1,5 @@
-"""The public form: renders with crisis lines, submits once, keeps answers on errors."""
+"""Public pages: the 988/911 footer everywhere, and the whole form sent in one post (the path
+scripts and the staff tests use): submits once, keeps answers on errors."""
 
 from __future__ import annotations
 
@@ -16,16 +17,21 @@ def count(app: Any, model: Any) -> int:
         return db.session.query(model).count()
 
 
-def test_form_page_shows_crisis_lines_and_published_items(client: Any) -> None:
+def test_form_pages_show_crisis_lines_and_published_items(client: Any) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert 'href="tel:988"' in page.text and 'href="tel:911"' in page.text
-    assert "Over the last 2 weeks" in page.text
-    assert "In the past few weeks, have you wished you were dead?" in page.text
+    client.post("/step/about", data={**factories.CONTACT, "state": "NY"})
+    safety = client.get("/step/safety").text
+    assert "In the past few weeks, have you wished you were dead?" in safety
+    assert "Over the last 2 weeks" in client.get("/step/mood").text
 
 
 def test_every_public_page_has_the_988_911_footer(client: Any) -> None:
-    for path in ("/", "/crisis", "/auth/login", "/no-such-page"):
+    client.post("/step/about", data={**factories.CONTACT, "state": "NY"})
+    paths = ["/", "/crisis", "/auth/login", "/no-such-page", "/resume/bad-token"]
+    paths += [f"/step/{name}" for name in ("safety", "concerns", "mood", "review")]
+    for path in paths:
         text = client.get(path).text
         assert "tel:988" in text and "tel:911" in text, path
 

@@ -1,0 +1,193 @@
+"""The OpenAPI 3.1 description of the intake API, built from the contract vocabulary.
+
+Answer properties come from `intake.triage.VOCABULARY`, so the document cannot drift from what
+the API accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.triage import VOCABULARY
+from intake.triage.vocabulary import Spec
+from intake.validation import NAME_MAX, PREFERRED_CONTACT
+
+PROBLEM = "application/problem+json"
+
+
+def _answer_schema(spec: Spec) -> dict[str, Any]:
+    if spec.kind == "choice":
+        kinds = sorted({"integer" if type(v) is int else "string" for v in spec.values})
+        return {"type": kinds[0] if len(kinds) == 1 else kinds, "enum": list(spec.values)}
+    if spec.kind in ("int", "number"):
+        return {
+            "type": "integer" if spec.kind == "int" else "number",
+            "minimum": spec.low,
+            "maximum": spec.high,
+        }
+    if spec.kind == "text":
+        return {"type": "string", "maxLength": int(spec.high or 0)}
+    if spec.kind == "state":
+        return {"type": "string", "pattern": "^[A-Z]{2}$", "description": "US state code"}
+    return {"type": "array", "items": {"type": "string", "enum": list(spec.values)}}
+
+
+def _text(limit: int = NAME_MAX) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit}
+
+
+def document() -> dict[str, Any]:
+    answers = {
+        key: _answer_schema(spec) for key, spec in sorted(VOCABULARY.items()) if key != "age"
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Wayfinder intake API",
+            "version": "1.0.0",
+            "description": (
+                "Submit an intake for a behavioral-health practice. Answers use the contract "
+                "vocabulary; a missing answer means 'not asked'. Errors are RFC 9457 problem "
+                "details with a field list."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/intakes": {
+                "post": {
+                    "operationId": "createIntake",
+                    "summary": "Submit one intake",
+                    "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/IntakeRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"$ref": "#/components/responses/Created"},
+                        "200": {"$ref": "#/components/responses/Created"},
+                        "400": {"$ref": "#/components/responses/Problem"},
+                        "413": {"$ref": "#/components/responses/Problem"},
+                        "415": {"$ref": "#/components/responses/Problem"},
+                        "422": {"$ref": "#/components/responses/Problem"},
+                        "429": {"$ref": "#/components/responses/Problem"},
+                    },
+                }
+            },
+            "/questionnaire": {
+                "get": {
+                    "operationId": "getQuestionnaire",
+                    "summary": "The intake as a FHIR R4 Questionnaire",
+                    "responses": {
+                        "200": {
+                            "description": "FHIR Questionnaire",
+                            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "A repeated key returns the intake the first request made.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                }
+            },
+            "responses": {
+                "Created": {
+                    "description": "The intake (201 new; 200 for a repeated Idempotency-Key)",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/IntakeCreated"}
+                        }
+                    },
+                },
+                "Problem": {
+                    "description": "The request was not accepted; nothing was stored",
+                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            },
+            "schemas": {
+                "IntakeRequest": {
+                    "type": "object",
+                    "required": ["contact", "answers", "consent"],
+                    "properties": {
+                        "contact": {"$ref": "#/components/schemas/Contact"},
+                        "answers": {"$ref": "#/components/schemas/Answers"},
+                        "consent": {"$ref": "#/components/schemas/Consent"},
+                        "language": {"type": "string", "enum": ["en", "es"], "default": "en"},
+                    },
+                },
+                "Contact": {
+                    "type": "object",
+                    "required": ["first_name", "last_name", "date_of_birth", "phone"],
+                    "properties": {
+                        "first_name": _text(),
+                        "last_name": _text(),
+                        "date_of_birth": {"type": "string", "format": "date"},
+                        "email": {"type": "string", "format": "email", "maxLength": 254},
+                        "phone": _text(25),
+                        "preferred_contact": {"type": "string", "enum": list(PREFERRED_CONTACT)},
+                        "emergency_contact": {
+                            "type": "object",
+                            "properties": {"name": _text(), "phone": _text(25)},
+                        },
+                    },
+                },
+                "Answers": {
+                    "type": "object",
+                    "description": (
+                        "Contract answer keys. Required at submission: state, asq_1..asq_4, "
+                        "phq9_9, safe_now; asq_5 when any of asq_1..4 is yes/refused; "
+                        "asq_4_when when asq_4 is yes. `age` is derived from date_of_birth."
+                    ),
+                    "required": ["state", "asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now"],
+                    "properties": answers,
+                    "additionalProperties": False,
+                },
+                "Consent": {
+                    "type": "object",
+                    "required": ["contact", "privacy"],
+                    "properties": {
+                        "contact": {"const": True},
+                        "privacy": {"const": True},
+                    },
+                },
+                "IntakeCreated": {
+                    "type": "object",
+                    "required": ["reference", "urgency_message", "crisis_help_shown"],
+                    "properties": {
+                        "reference": {"type": "string", "examples": ["WF-ABCD-2345"]},
+                        "urgency_message": {"type": "string"},
+                        "crisis_help_shown": {"type": "boolean"},
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["title", "status"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "errors": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/FieldError"},
+                        },
+                    },
+                },
+                "FieldError": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    }

@@ -1,0 +1,228 @@
+"""Draft services: the questionnaire saved as the person goes, resume links, purge.
+
+A draft is an `Intake` row with status 'draft'. Each step saves into it (contact details first,
+so outreach is possible if the page is closed after a crisis answer). The browser holds only the
+draft id in the signed session; a resume link (signed, single-purpose, 7 days) restores it. The
+draft's `draft_token` is a nonce: asking for a new link replaces it, which revokes older links,
+and submitting clears it, which ends them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+
+from intake import jobs, services
+from intake.extensions import db
+from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
+from intake.triage import triage
+
+log = logging.getLogger(__name__)
+
+RESUME_SALT = "wayfinder.resume-draft.v1"  # purpose: this signature opens a draft, nothing else
+RESUME_MAX_AGE = timedelta(days=7)
+DRAFT_TTL = timedelta(days=30)
+CRISIS_RULES = ("C1", "C2", "C3", "C4", "C5", "C6")
+SUPPORT_RULES = ("U1", "U2", "U3a", "U3b", "U3c", "U3d", "U3e")
+# Parts of the record the form collects that `validation.clean_contact` does not know (yet).
+
+
+class DraftClosed(Exception):
+    """The draft was submitted (or purged): it can no longer change."""
+
+
+def start_draft(language: str = "en") -> Intake:
+    """A new, empty draft (flushed, not committed: the first save commits it)."""
+    draft = Intake(
+        reference=services.new_reference(),
+        status=IntakeStatus.DRAFT,
+        language=language,
+        source="web",
+        contact={},
+        answers={},
+        draft_token=secrets.token_urlsafe(32),
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def get(draft_id: Any) -> Intake | None:
+    """The intake behind a session's draft id (any status), or None."""
+    if type(draft_id) is not int:
+        return None
+    return db.session.get(Intake, draft_id)
+
+
+def safety_rules(answers: dict[str, Any]) -> set[str]:
+    """The crisis and supportive-panel rules these answers fire (missing = not asked)."""
+    fired = {r.rule for r in triage(answers).reasons}
+    return fired & {*CRISIS_RULES, *SUPPORT_RULES}
+
+
+def save(
+    draft: Intake,
+    *,
+    contact: dict[str, Any] | None = None,
+    answers: dict[str, Any] | None = None,
+    owned: frozenset[str] | set[str] = frozenset(),
+) -> set[str]:
+    """Merge one step into the draft and commit; raise the crisis alarm the first time.
+
+    `owned` are the answer keys the step owns: they are replaced by `answers` (a key the step
+    no longer shows is dropped). Returns the crisis rules that fired now and had not fired
+    before, so the caller shows the crisis screen when a new one appears.
+    """
+    if draft.status != IntakeStatus.DRAFT:
+        raise DraftClosed(draft.id)
+    before = safety_rules(draft.answers or {})
+    if contact is not None:  # a None value removes a field the person cleared
+        merged_contact = {**(draft.contact or {}), **contact}
+        draft.contact = {k: v for k, v in merged_contact.items() if v is not None}
+    merged = {k: v for k, v in (draft.answers or {}).items() if k not in owned}
+    merged.update(answers or {})
+    draft.answers = merged
+    draft.updated_at = utcnow()
+    new_crisis = (safety_rules(merged) - before) & set(CRISIS_RULES)
+    rows: list[Notification] = []
+    if new_crisis and draft.crisis_at is None:
+        draft.crisis_at = utcnow()
+        draft.urgency, draft.urgency_rank = "crisis", services.urgency_rank("crisis")
+        db.session.flush()
+        rows = services.crisis_alert_rows(draft)
+        services.audit("draft.crisis", "intake", draft.id, rules=sorted(new_crisis))
+    db.session.commit()
+    if rows:
+        log.info("draft %s: crisis answer saved, %d alert(s) written", draft.id, len(rows))
+        jobs.dispatch_notifications(r.id for r in rows)
+    return new_crisis
+
+
+def submit(draft_id: int, consent: dict[str, Any]) -> services.Submitted:
+    """Submit a draft once: a second submit (double click, refresh) returns the same intake.
+
+    The draft row is locked first, so two concurrent submits of one draft run one after the
+    other and the second sees it submitted. Raises ValidationFailed like `submit_intake`.
+    """
+    draft = db.session.get(Intake, draft_id, with_for_update=True, populate_existing=True)
+    if draft is None:
+        raise DraftClosed(draft_id)
+    if draft.status != IntakeStatus.DRAFT:
+        db.session.rollback()
+        return services.Submitted(draft, created=False)
+    contact = {**(draft.contact or {}), "consent": {**consent, "at": utcnow().isoformat()}}
+    try:
+        result = services.submit_intake(
+            contact,
+            dict(draft.answers or {}),
+            language=draft.language,
+            source="web",
+            idempotency_key=f"draft:{draft.id}",
+            draft=draft,
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
+
+
+def _nonce_tag(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()[:24]
+
+
+def resume_token(draft: Intake) -> str:
+    """Signed {draft id, nonce tag}: no answers and no contact details."""
+    if not draft.draft_token:
+        raise DraftClosed(draft.id)
+    return str(_serializer().dumps({"d": draft.id, "n": _nonce_tag(draft.draft_token)}))
+
+
+def resume_url(draft: Intake) -> str:
+    """The link the resume email carries: BASE_URL + /resume/<token>.
+
+    A draft submitted before its email went out has no nonce any more: the link is then the
+    form's start page (the email still holds nothing but a link).
+    """
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if draft.status != IntakeStatus.DRAFT or not draft.draft_token:
+        return f"{base}/"
+    return f"{base}/resume/{resume_token(draft)}"
+
+
+def from_resume_token(token: str) -> Intake | None:
+    """The open draft a resume token names, or None (bad, expired, revoked, or submitted)."""
+    if not isinstance(token, str) or len(token) > 512:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=int(RESUME_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict) or type(data.get("d")) is not int:
+        return None
+    draft = db.session.get(Intake, data["d"])
+    if draft is None or draft.status != IntakeStatus.DRAFT or not draft.draft_token:
+        return None
+    if not hmac.compare_digest(str(data.get("n")), _nonce_tag(draft.draft_token)):
+        return None
+    return draft
+
+
+def request_resume_link(draft: Intake) -> Notification | None:
+    """Write the resume-link email to the outbox (new nonce: older links stop working).
+
+    Returns None when the draft has no email address to send it to.
+    """
+    if draft.status != IntakeStatus.DRAFT:
+        raise DraftClosed(draft.id)
+    if not (draft.contact or {}).get("email"):
+        return None
+    draft.draft_token = secrets.token_urlsafe(32)
+    sent = db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.intake_id == draft.id, Notification.kind == NotificationKind.RESUME_LINK
+        )
+    )
+    row = Notification(
+        kind=NotificationKind.RESUME_LINK,
+        intake=draft,
+        to_patient=True,
+        dedupe_key=f"resume:{draft.id}:{(sent or 0) + 1}",
+    )
+    db.session.add(row)
+    services.audit("draft.resume_link", "intake", draft.id)
+    db.session.commit()
+    jobs.dispatch_notifications([row.id])
+    return row
+
+
+def purge_stale_drafts(now: datetime) -> int:
+    """Delete drafts untouched for 30 days; returns how many.
+
+    Drafts with a crisis answer (`crisis_at` set) are kept: staff follow them up and close them,
+    and the record of the alert must stay. Their outbox rows go with them.
+    """
+    stale = select(Intake.id).where(
+        Intake.status == IntakeStatus.DRAFT,
+        Intake.updated_at < now - DRAFT_TTL,
+        Intake.crisis_at.is_(None),
+    )
+    ids = list(db.session.scalars(stale))
+    if not ids:
+        return 0
+    db.session.execute(delete(Notification).where(Notification.intake_id.in_(ids)))
+    db.session.execute(delete(Intake).where(Intake.id.in_(ids)))
+    services.audit("draft.purged", "intake", None, count=len(ids))
+    db.session.commit()
+    return len(ids)

@@ -1,0 +1,274 @@
+"""The multi-step questionnaire: each step, each branch, Back/Next, validation, submit once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from intake.extensions import db
+from intake.models import Intake, Notification
+from tests.web.questionnaire_helpers import (
+    ABOUT,
+    MOOD,
+    SAFETY,
+    draft,
+    location,
+    post,
+    start,
+    to_concerns,
+)
+
+
+def test_first_step_shows_progress_required_marks_and_crisis_footer(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Step 1 of 6" in page.text and "(required)" in page.text
+    assert 'href="tel:988"' in page.text and 'href="tel:911"' in page.text
+
+
+def test_contact_is_saved_before_the_safety_step(app: Any, client: Any) -> None:
+    assert location(start(client)).endswith("/step/safety")
+    saved = draft(app)
+    assert saved.status == "draft" and saved.contact["phone"] == ABOUT["phone"]
+    assert saved.answers == {"state": "NY"}
+    page = client.get("/step/safety")
+    assert "Step 2 of 6" in page.text
+    assert "In the past few weeks, have you wished you were dead?" in page.text
+    assert "Are you safe right now?" in page.text
+
+
+def test_whole_walk_through_submits_one_intake(app: Any, client: Any, demo: Any) -> None:
+    assert location(to_concerns(client)).endswith("/step/mood")
+    mood = client.get("/step/mood")
+    assert "Step 4 of 6" in mood.text and "part 1 of 4" in mood.text
+    assert "Over the last 2 weeks" in mood.text
+    assert location(post(client, "mood", MOOD)).endswith("/step/experiences")
+    assert location(post(client, "experiences", {"pcptsd5_exposure": "no"})).endswith("/habits")
+    habits = {"auditc_1": "0", "drug_times": "0"}
+    assert location(post(client, "habits", habits)).endswith("/step/health")
+    health = {k: "no" for k in ("harm_others", "self_injury", "mania_now", "psychosis")}
+    assert location(post(client, "health", {**health, "perinatal": "no"})).endswith("/preferences")
+    prefs = {"modality_preference": "virtual", "availability": ["weekday_evenings"]}
+    assert location(post(client, "preferences", prefs)).endswith("/step/review")
+    review = client.get("/step/review")
+    assert "Step 6 of 6" in review.text
+    assert (
+        "Feeling down, depressed, or hopeless" in review.text and "Weekday evenings" in review.text
+    )
+    consent = {"consent_contact": "yes", "consent_privacy": "yes"}
+    done = client.get(location(post(client, "review", consent, nav="submit")))
+    intake = draft(app)
+    assert intake.status in ("submitted", "assigned") and intake.reference in done.text
+    assert intake.contact["availability"] == ["weekday_evenings"] and intake.contact["consent"]
+    assert intake.answers["auditc_1"] == 0 and "auditc_2" not in intake.answers
+    assert "within 3 business days" in done.text and "by phone" in done.text
+    for word in ("moderate", "PHQ", "depression", "score"):
+        assert word not in done.text
+    with app.app_context():
+        kinds = {n.kind for n in db.session.query(Notification)}
+    assert "patient_confirmation" in kinds
+
+
+def test_submit_is_idempotent(app: Any, client: Any, demo: Any) -> None:
+    to_concerns(client)
+    post(client, "mood", MOOD)
+    consent = {"consent_contact": "yes", "consent_privacy": "yes"}
+    first = post(client, "review", consent, nav="submit")
+    second = post(client, "review", consent, nav="submit")
+    assert location(first) == location(second)
+    with app.app_context():
+        assert db.session.query(Intake).count() == 1
+        assert db.session.query(Notification).filter_by(kind="patient_confirmation").count() == 1
+
+
+def test_review_needs_both_consents(app: Any, client: Any, demo: Any) -> None:
+    to_concerns(client)
+    post(client, "mood", MOOD)
+    response = post(client, "review", {"consent_contact": "yes"}, nav="submit")
+    assert response.status_code == 422 and "tick both boxes" in response.text
+    assert draft(app).status == "draft"
+
+
+def test_missing_required_item_from_an_earlier_step_is_sent_back_to_it(
+    app: Any, client: Any, demo: Any
+) -> None:
+    to_concerns(client)  # the mood page (PHQ-9 item 9 is required) was never sent
+    consent = {"consent_contact": "yes", "consent_privacy": "yes"}
+    response = post(client, "review", consent, nav="submit")
+    assert response.status_code == 422 and "/step/mood" in response.text
+    assert draft(app).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("concerns", "shown", "hidden"),
+    [
+        (("depression",), {"pcptsd5_exposure", "mdq_1"}, {"asrs_1", "oci4_1", "scoff_1"}),
+        (("adhd",), {"asrs_1"}, {"mdq_1", "oci4_1"}),
+        (("not_sure",), {"asrs_1", "pcptsd5_exposure"}, {"mdq_1"}),
+        (("bipolar",), {"mdq_1", "mdq_problem"}, {"asrs_1"}),
+        (("ocd",), {"oci4_1"}, {"mdq_1"}),
+        (("anxiety",), {"oci4_4"}, {"asrs_1"}),
+        (("eating",), {"scoff_1", "height_ft", "weight_lb", "ed_red_flags_today"}, {"asrs_1"}),
+    ],
+)
+def test_concerns_choose_the_instruments(
+    client: Any, concerns: tuple[str, ...], shown: set[str], hidden: set[str]
+) -> None:
+    to_concerns(client, concerns)
+    page = client.get("/step/experiences").text
+    for key in shown:
+        assert f'name="{key}"' in page, key
+    for key in hidden:
+        assert f'name="{key}"' not in page, key
+
+
+@pytest.mark.parametrize("concern", ["couples", "relationships"])
+def test_couples_and_relationships_open_the_relationship_page(client: Any, concern: str) -> None:
+    to_concerns(client, (concern,))
+    post(client, "mood", MOOD)
+    assert location(post(client, "experiences", {})).endswith("/step/relationship")
+    page = client.get("/step/relationship").text
+    for key in ("csi4_1", "ecrrs_9", "partner_willing", "pvs_3"):
+        assert f'name="{key}"' in page
+
+
+def test_no_relationship_page_without_that_concern(client: Any) -> None:
+    to_concerns(client, ("anxiety",))
+    post(client, "mood", MOOD)
+    assert location(post(client, "experiences", {})).endswith("/step/habits")
+
+
+def test_follow_up_questions_are_added_to_the_same_page(app: Any, client: Any) -> None:
+    start(client)
+    again = location(post(client, "safety", {**SAFETY, "asq_1": "yes", "asq_4": "yes"}))
+    assert "/step/safety" in again
+    page = client.get("/step/safety").text
+    assert 'name="asq_5"' in page and 'name="asq_4_when"' in page
+    assert "added a follow-up question" in page
+    response = post(client, "safety", {**SAFETY, "asq_1": "yes", "asq_4": "yes"})
+    assert response.status_code == 422 and "needs an answer" in response.text
+    done = {**SAFETY, "asq_1": "yes", "asq_4": "yes", "asq_4_when": "longer_ago", "asq_5": "no"}
+    assert location(post(client, "safety", done)).endswith("/step/concerns")
+    assert draft(app).answers["asq_5"] == "no"
+    # Changing the gate answer drops the follow-ups it no longer asks.
+    location(post(client, "safety", SAFETY))
+    assert "asq_5" not in draft(app).answers and "asq_4_when" not in draft(app).answers
+
+
+def test_drug_question_opens_dast_and_withdrawal_items(app: Any, client: Any) -> None:
+    to_concerns(client)
+    assert "/step/habits" in location(post(client, "habits", {"auditc_1": "0", "drug_times": "2"}))
+    page = client.get("/step/habits").text
+    assert 'name="dast_1"' in page and 'name="withdrawal_risk"' in page
+    answers = {"auditc_1": "0", "drug_times": "2", "dast_3": "no", "withdrawal_risk": "no"}
+    assert location(post(client, "habits", answers)).endswith("/step/health")
+    assert draft(app).answers["dast_3"] == "no"
+
+
+def test_height_and_weight_are_converted_to_metric(app: Any, client: Any) -> None:
+    to_concerns(client, ("eating",))
+    data = {"height_ft": "5", "height_in": "6", "weight_lb": "100", "scoff_1": "yes"}
+    location(post(client, "experiences", data))
+    answers = draft(app).answers
+    assert answers["height_cm"] == pytest.approx(167.64) and answers["weight_kg"] == 45.36
+    page = client.get("/step/experiences").text
+    assert 'value="5"' in page and 'value="6"' in page and 'value="100"' in page
+    bad = post(client, "experiences", {"height_ft": "five", "weight_lb": "1e999"})
+    assert bad.status_code == 422 and "feet and inches" in bad.text and "pounds" in bad.text
+    assert draft(app).answers["height_cm"] == pytest.approx(167.64)
+
+
+def test_back_keeps_answers_and_skips_required_checks(app: Any, client: Any) -> None:
+    to_concerns(client)
+    assert location(post(client, "mood", {"phq9_1": "3"}, nav="back")).endswith("/concerns")
+    assert draft(app).answers["phq9_1"] == 3
+    assert 'value="3"\n        checked' in client.get("/step/mood").text
+    concerns = client.get("/step/concerns").text
+    assert 'value="depression" checked' in concerns
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"first_name": ""}, "first name"),
+        ({"first_name": "x" * 10_000}, "at most 100"),
+        ({"last_name": "Bad\x00name"}, "characters we can't accept"),
+        ({"date_of_birth": "2999-01-01"}, "future"),
+        ({"date_of_birth": "not a date"}, "YYYY-MM-DD"),
+        ({"phone": "call me"}, "phone"),
+        ({"state": "ZZ"}, "choose a state from the list"),
+        ({"state": ""}, "state you will be in"),
+        ({"email": "nope"}, "email address like"),
+        ({"sex": "robot"}, "Please choose"),
+    ],
+)
+def test_bad_contact_input_is_explained_and_changes_nothing(
+    app: Any, client: Any, change: dict[str, str], message: str
+) -> None:
+    location(start(client))
+    before = draft(app)
+    response = start(client, **change)
+    assert response.status_code == 422
+    assert message.lower() in response.text.replace("&#39;", "'").lower()
+    assert 'role="alert"' in response.text and 'class="error"' in response.text
+    assert 'value="Zebrafinch"' in response.text or "last_name" in change  # the rest is kept
+    after = draft(app)
+    assert (after.contact, after.answers) == (before.contact, before.answers)
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "message"),
+    [
+        ("safety", {**SAFETY, "asq_1": "maybe"}, "Please choose one of the answers shown"),
+        ("safety", {k: v for k, v in SAFETY.items() if k != "safe_now"}, "needs an answer"),
+        ("mood", {"phq9_1": "7", "phq9_9": "0"}, "Please choose"),
+        ("mood", {"phq9_1": "1"}, "needs an answer"),
+        ("concerns", {"concerns": ["aliens"]}, "choose from the list"),
+        ("concerns", {"free_text": "x" * 4001}, "at most 4,000"),
+        ("concerns", {"free_text": "hi\x07there"}, "can't accept"),
+        ("habits", {"drug_times": "-3"}, "whole number"),
+        ("habits", {"drug_times": "2.5"}, "whole number"),
+        ("preferences", {"location": "nowhere"}, "clinic from the list"),
+        ("preferences", {"availability": ["midnight"]}, "times from the list"),
+        ("preferences", {"modality_preference": "teleport"}, "Please choose"),
+    ],
+)
+def test_bad_answers_are_explained_and_change_nothing(
+    app: Any, client: Any, page: str, data: dict[str, Any], message: str
+) -> None:
+    to_concerns(client)
+    before = dict(draft(app).answers)
+    response = post(client, page, data)
+    assert response.status_code == 422
+    assert message.lower() in response.text.replace("&#39;", "'").lower()
+    assert draft(app).answers == before
+
+
+def test_supportive_panel_after_an_urgent_safety_answer(client: Any) -> None:
+    start(client)
+    location(post(client, "safety", {**SAFETY, "safe_now": "not_sure"}))
+    page = client.get("/step/concerns").text
+    assert "Thank you for telling us" in page and "tel:988" in page
+    assert "crisis" not in page.split("<footer")[0].lower()
+
+
+def test_expired_session_keeps_the_page_and_asks_for_details_again(app: Any, client: Any) -> None:
+    response = post(client, "mood", MOOD)
+    assert location(response).endswith("/")
+    assert draft(app).answers["phq9_1"] == 2  # what was typed is kept
+    assert "session may have ended" in client.get("/").text
+
+
+def test_csrf_failure_keeps_what_was_typed(make_app: Any) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    response = client.post("/step/about", data={**ABOUT, "nav": "next"})
+    assert response.status_code == 400
+    assert 'value="Zebrafinch"' in response.text and "press the button again" in response.text
+    assert 'name="csrf_token" value="' in response.text
+
+
+def test_unknown_step_is_404_and_later_steps_need_contact_first(client: Any) -> None:
+    assert client.get("/step/nope").status_code == 404
+    assert client.get("/step/mood").headers["Location"].endswith("/")
