@@ -42,8 +42,10 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: install-dev
+## bench: triage decisions per second, and submit-to-SMTP latency (needs PostgreSQL and Redis)
+bench: install-dev services
 	$(BIN)/python bench/bench_triage.py
+	$(BIN)/python bench/bench_notify.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -10,6 +10,7 @@ never put a clinician over capacity.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -62,8 +63,12 @@ def _modality_fits(
     return "in_person" if in_person_ok else None
 
 
-def choose_clinician(intake: Intake) -> Choice | None:
-    """Pick and lock the clinician for `intake`; None when nobody is eligible right now."""
+def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice | None:
+    """Pick and lock the clinician for `intake`; None when nobody is eligible right now.
+
+    `exclude` holds clinician profile ids not to offer it to (they declined it, or staff took
+    it back from them).
+    """
     answers = intake.answers or {}
     state = answers.get("state")
     location = answers.get("location")
@@ -80,7 +85,8 @@ def choose_clinician(intake: Intake) -> Choice | None:
     fits = {
         p.id: how
         for p in profiles
-        if line in p.service_lines
+        if p.id not in exclude
+        and line in p.service_lines
         and (how := _modality_fits(p, modality, state, location, clinic_states)) is not None
     }
     if not fits:

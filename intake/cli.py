@@ -1,22 +1,24 @@
-"""Flask commands: seed-demo, create-user, and the rules tools (check, explain, replay)."""
+"""Flask commands: seed-demo, create-user, the on-call rota, and the rules tools."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import ClinicianProfile, Intake, Location, OnCallShift, Role, User, utcnow
 from intake.passwords import MIN_LENGTH, hash_password
+from intake.services import audit
 from intake.triage import RulesetError, default_ruleset, load_ruleset, triage
 
 DEMO_PASSWORD = "wayfinder-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
@@ -90,6 +92,7 @@ DEMO_STAFF = (
     ("coordinator@demo.wayfinder", "Casey Coordinator", Role.STAFF),
     ("admin@demo.wayfinder", "Avery Admin", Role.ADMIN),
 )
+DEMO_DIRECTOR_NAME = "Dr. Dana Whitfield, Clinical Director"
 
 
 def upsert_user(email: str, name: str, role: str, password: str) -> tuple[User, bool]:
@@ -110,7 +113,8 @@ def seed_demo() -> dict[str, int]:
             db.session.add(Location(code=code, name=name, state=state))
             created["locations"] += 1
     db.session.flush()
-    for email, name, role in DEMO_STAFF:
+    director = current_app.config.get("CLINICAL_DIRECTOR_EMAIL") or "director@demo.wayfinder"
+    for email, name, role in (*DEMO_STAFF, (director, DEMO_DIRECTOR_NAME, Role.ADMIN)):
         if upsert_user(email, name, role, DEMO_PASSWORD)[1]:
             created["users"] += 1
     clinicians = []
@@ -177,6 +181,8 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {role} user {user.id}")
 
+    init_oncall(app)
+
     rules = AppGroup("rules", help="Validate, explain and replay the triage rules.")
     app.cli.add_command(rules)
 
@@ -230,3 +236,81 @@ def init_app(app: Flask) -> None:
         )
         for what, count in changes.most_common():
             click.echo(f"  {count:6d}  {what}")
+
+
+def _user(email: str) -> User:
+    user: User | None = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {email}")
+    return user
+
+
+def _when(text: str) -> datetime:
+    """ISO date-time; without an offset it is read in BUSINESS_TZ."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {text}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(current_app.config["BUSINESS_TZ"]))
+    return value
+
+
+def init_oncall(app: Flask) -> None:
+    oncall = AppGroup("oncall", help="The on-call rota: who answers crisis alerts, and when.")
+    app.cli.add_command(oncall)
+
+    @oncall.command("list")
+    @click.option("--days", default=7, show_default=True, help="How far ahead to show.")
+    def oncall_list(days: int) -> None:
+        """Shifts that have not ended, up to --days ahead (coordinators are always alerted)."""
+        now = utcnow()
+        shifts = db.session.scalars(
+            select(OnCallShift)
+            .where(OnCallShift.ends_at > now, OnCallShift.starts_at < now + timedelta(days=days))
+            .order_by(OnCallShift.starts_at)
+        )
+        for shift in shifts:
+            backup = shift.backup.email if shift.backup else "-"
+            span = f"{shift.starts_at:%Y-%m-%d %H:%M} -> {shift.ends_at:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{shift.id:5d}  {span}  {shift.clinician.email}  backup {backup}")
+
+    @oncall.command("add")
+    @click.argument("clinician_email")
+    @click.option("--backup", "backup_email", default=None, help="The backup's email.")
+    @click.option("--start", "start", required=True, help="ISO date-time (BUSINESS_TZ if naive).")
+    @click.option("--hours", default=24.0, show_default=True, help="Length of the shift.")
+    def oncall_add(
+        clinician_email: str, backup_email: str | None, start: str, hours: float
+    ) -> None:
+        """Put a clinician (and a backup) on call for a time slot."""
+        if hours <= 0:
+            raise click.BadParameter("--hours must be positive")
+        clinician = _user(clinician_email)
+        backup = _user(backup_email) if backup_email else None
+        if backup is not None and backup.id == clinician.id:
+            raise click.ClickException("the backup must be someone else")
+        begins = _when(start)
+        shift = OnCallShift(
+            starts_at=begins,
+            ends_at=begins + timedelta(hours=hours),
+            clinician_user_id=clinician.id,
+            backup_user_id=backup.id if backup else None,
+        )
+        db.session.add(shift)
+        db.session.flush()
+        audit("oncall.added", "oncall_shift", shift.id, clinician=clinician.id)
+        db.session.commit()
+        click.echo(f"added on-call shift {shift.id}")
+
+    @oncall.command("remove")
+    @click.argument("shift_id", type=int)
+    def oncall_remove(shift_id: int) -> None:
+        """Delete a shift from the rota."""
+        shift = db.session.get(OnCallShift, shift_id)
+        if shift is None:
+            raise click.ClickException(f"no on-call shift {shift_id}")
+        db.session.delete(shift)
+        audit("oncall.removed", "oncall_shift", shift_id)
+        db.session.commit()
+        click.echo(f"removed on-call shift {shift_id}")

@@ -28,8 +28,28 @@ _ENV_STRINGS = (
     "API_RATE_LIMIT",
     "MAILBOX_DIR",
     "EMBEDDED_BROKER_URL",
+    "BUSINESS_HOURS",
+    "BUSINESS_DAYS",
+    "BUSINESS_TZ",
+    "ACCEPT_TARGET_DAYS",
+    "CRISIS_ESCALATION_SECONDS",
+    "CLINICAL_DIRECTOR_EMAIL",
+    "RESULT_BACKEND_URL",
 )
-_ENV_INTS = ("SMTP_PORT", "SMTP_TIMEOUT", "OUTBOX_SWEEP_SECONDS", "OUTBOX_GRACE_SECONDS")
+_ENV_INTS = (
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
+    "OUTBOX_SWEEP_SECONDS",
+    "OUTBOX_GRACE_SECONDS",
+    "NOTIFY_MAX_ATTEMPTS",
+    "NOTIFY_BACKOFF_CAP",
+    "SEND_LEASE_SECONDS",
+    "TASK_TIME_LIMIT",
+    "BROKER_VISIBILITY_TIMEOUT",
+    "BROKER_RESTORE_SECONDS",
+    "DEADLINE_CHECK_SECONDS",
+)
+_ENV_FLOATS = ("DISPATCH_PAUSE_SECONDS",)
 _ENV_BOOLS = ("RATELIMIT_ENABLED", "SMTP_STARTTLS", "SESSION_COOKIE_SECURE")
 
 
@@ -59,8 +79,21 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DISPATCH_TASKS": True,  # send tasks to the broker after commit (tests may turn off)
         "OUTBOX_SWEEP_SECONDS": 10,  # beat: how often pending rows are re-dispatched
         "OUTBOX_GRACE_SECONDS": 15,  # a pending row older than this is re-dispatched
-        "NOTIFY_MAX_ATTEMPTS": 8,
-        "SEND_LEASE_SECONDS": 120,  # a 'sending' claim older than this may be taken again
+        "NOTIFY_MAX_ATTEMPTS": 8,  # transient failures before a message is dead
+        "NOTIFY_BACKOFF_CAP": 600,  # longest retry delay (s); below the visibility timeout
+        "TASK_TIME_LIMIT": 60,  # hard limit (s) of one task run; soft limit is 3/4 of it
+        "SEND_LEASE_SECONDS": 90,  # a 'sending' claim older than this may be taken again
+        "BROKER_VISIBILITY_TIMEOUT": 1800,  # Redis: an unacked message is redelivered after this
+        "BROKER_RESTORE_SECONDS": 100,  # Redis: how often unacked messages are checked for that
+        "DISPATCH_PAUSE_SECONDS": 2.0,  # after a failed publish, skip the fast path this long
+        "DEADLINE_CHECK_SECONDS": 30,  # beat: how often deadlines are checked
+        "CRISIS_ESCALATION_SECONDS": "900,1800",  # unacknowledged crisis: escalate at these ages
+        "ACCEPT_TARGET_DAYS": "urgent=1,soon=2,routine=3",  # business days to accept an offer
+        "BUSINESS_HOURS": "09:00-17:00",
+        "BUSINESS_DAYS": "Mon-Fri",
+        "BUSINESS_TZ": "America/New_York",
+        "CLINICAL_DIRECTOR_EMAIL": "director@demo.wayfinder",  # gets crisis escalations
+        "RESULT_BACKEND_URL": None,  # unused by the app (rows hold state); the benchmark sets it
         "RATELIMIT_ENABLED": True,
         "API_RATE_LIMIT": "60 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -89,6 +122,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for name in _ENV_INTS:
         if environ.get(name):
             found[name] = int(environ[name])
+    for name in _ENV_FLOATS:
+        if environ.get(name):
+            found[name] = float(environ[name])
     for name in _ENV_BOOLS:
         if environ.get(name):
             found[name] = _env_bool(environ[name])
@@ -129,9 +165,42 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
     if settings["SHOW_DEV_MAILBOX"] is None:
         settings["SHOW_DEV_MAILBOX"] = env == "development" and not settings["SMTP_HOST"]
     settings["TESTING"] = env == "testing" or bool(settings.get("TESTING"))
+    _check_delivery_timing(settings)
+    _check_calendar(settings)
     if env == "production":
         settings["SESSION_COOKIE_SECURE"] = True
     return settings
+
+
+def _check_delivery_timing(settings: Mapping[str, Any]) -> None:
+    """Refuse timings that would send an email twice on purpose (reliability notes 1.1).
+
+    A retry waits in Redis as an unacknowledged message until it is due: if the visibility
+    timeout were shorter than the longest retry delay plus a task run, Redis would hand it out
+    again early. A 'sending' lease shorter than a task run would let the sweep take a message
+    that a slow worker is still sending.
+    """
+    limit = int(settings["TASK_TIME_LIMIT"])
+    if int(settings["BROKER_VISIBILITY_TIMEOUT"]) <= int(settings["NOTIFY_BACKOFF_CAP"]) + limit:
+        raise ConfigError(
+            "BROKER_VISIBILITY_TIMEOUT must be longer than NOTIFY_BACKOFF_CAP + TASK_TIME_LIMIT"
+        )
+    if int(settings["SEND_LEASE_SECONDS"]) <= limit:
+        raise ConfigError("SEND_LEASE_SECONDS must be longer than TASK_TIME_LIMIT")
+
+
+def _check_calendar(settings: Mapping[str, Any]) -> None:
+    """Business hours, accept targets and crisis escalation times must parse (fail at start)."""
+    from intake.escalation import hours
+
+    try:
+        hours.calendar(
+            settings["BUSINESS_HOURS"], settings["BUSINESS_DAYS"], settings["BUSINESS_TZ"]
+        )
+        hours.parse_targets(settings["ACCEPT_TARGET_DAYS"])
+        hours.parse_seconds(settings["CRISIS_ESCALATION_SECONDS"])
+    except hours.CalendarError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from intake import jobs
+
 # Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,16 +58,23 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
     """Celery settings chosen so that no task is lost and none is run twice for nothing.
 
     Tasks are acknowledged after they run and re-queued if the worker dies; the visibility
-    timeout outlives the longest retry delay so that a delayed retry is not redelivered early.
+    timeout (set in all three places Celery reads it) outlives the longest retry delay plus a
+    task run, so a delayed retry is not redelivered early (config.py refuses anything else).
     """
-    visibility = 3600
     broker = config["BROKER_URL"]
+    visibility = int(config["BROKER_VISIBILITY_TIMEOUT"])
+    restore_every = max(1, int(config["BROKER_RESTORE_SECONDS"]))
+    restore_interval = min(10, restore_every)
+    time_limit = int(config["TASK_TIME_LIMIT"])
     transport: dict[str, Any] = {}
     if broker.startswith("redis"):
         transport = {
             "visibility_timeout": visibility,
+            # Unacked messages of a dead worker are looked at about every restore_every s.
+            "unacked_restore_interval": restore_interval,
+            "unacked_restore_throttle": max(1, restore_every // restore_interval),
             "socket_timeout": 10,
-            "socket_connect_timeout": 5,
+            "socket_connect_timeout": 2,
             "socket_keepalive": True,
             "health_check_interval": 25,
             "retry_on_timeout": True,
@@ -75,28 +84,38 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "broker_transport_options": transport,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
-        "broker_connection_timeout": 5,
+        "broker_connection_timeout": 2,
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_soft_shutdown_timeout": 30,
         "task_serializer": "json",
         "accept_content": ["json"],
         "result_serializer": "json",
-        "task_time_limit": 120,
-        "task_soft_time_limit": 90,
+        "result_accept_content": ["json"],
+        "task_time_limit": time_limit,
+        "task_soft_time_limit": max(1, time_limit * 3 // 4),
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
         "beat_schedule": {
             "sweep-outbox": {
-                "task": "wayfinder.sweep_outbox",
+                "task": jobs.SWEEP_OUTBOX,
                 "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
             },
+            "check-deadlines": {
+                "task": jobs.CHECK_DEADLINES,
+                "schedule": float(config["DEADLINE_CHECK_SECONDS"]),
+            },
+            "purge-drafts": {"task": jobs.PURGE_DRAFTS, "schedule": 3600.0},
         },
         "beat_schedule_filename": str(config["BEAT_SCHEDULE_FILE"]),
     }
+    if config.get("RESULT_BACKEND_URL"):
+        settings["result_backend"] = config["RESULT_BACKEND_URL"]
     if broker.startswith("redis"):
+        settings["result_backend_transport_options"] = {"visibility_timeout": visibility}
         settings["visibility_timeout"] = visibility
     settings.update(config.get("CELERY", {}))
     return settings

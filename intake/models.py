@@ -144,14 +144,28 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     submitted_at: Mapped[datetime | None]
     crisis_at: Mapped[datetime | None]  # when a crisis answer was first saved
     closed_at: Mapped[datetime | None]
+    # Crisis protocol: who acknowledged the alert and when; how many escalations went out.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="intake", order_by="Assignment.id"
     )
+    acknowledged_by: Mapped[User | None] = relationship()
 
     @property
     def queue(self) -> str:
-        return f"{self.service_line or 'unrouted'}/{self.modality or '-'}"
+        """Service line and modality, and for in-person care the clinic asked for."""
+        queue = f"{self.service_line or 'unrouted'}/{self.modality or '-'}"
+        location = (self.answers or {}).get("location")
+        if self.modality == "in_person" and location:
+            queue += f"/{location}"
+        return queue
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.crisis_at is not None and self.acknowledged_at is None
 
     @property
     def current_assignment(self) -> Assignment | None:
@@ -163,9 +177,13 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     def waiting_since(self) -> datetime:
         return _tz(self.submitted_at or self.created_at)  # type: ignore[return-value]
 
+    def waiting_since_crisis(self) -> datetime:
+        return _tz(self.crisis_at or self.submitted_at or self.created_at)  # type: ignore[return-value]
+
 
 class Assignment(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_open_due", "status", "accept_by"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
@@ -175,6 +193,9 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    # Accept by this time (business hours from the urgency target) or coordinators are told.
+    accept_by: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
     intake: Mapped[Intake] = relationship(back_populates="assignments")
     clinician: Mapped[ClinicianProfile] = relationship()
@@ -202,6 +223,8 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # Codes that shape the message (e.g. {"why": "not_acknowledged", "level": 1}); never PHI.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     recipient: Mapped[User | None] = relationship()
     intake: Mapped[Intake | None] = relationship()
@@ -211,12 +234,16 @@ class OnCallShift(db.Model):  # type: ignore[name-defined,misc]
     """Who answers crisis alerts in a time slot: a clinician and a backup."""
 
     __tablename__ = "oncall_shifts"
+    __table_args__ = (Index("ix_oncall_shifts_span", "starts_at", "ends_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     clinician_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     backup_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_user_id])
+    backup: Mapped[User | None] = relationship(foreign_keys=[backup_user_id])
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationStatus
@@ -16,12 +16,22 @@ OPEN_STATUSES = (
 
 
 def dashboard_intakes(limit: int = 200) -> list[Intake]:
-    """Open intakes: crisis first, then by urgency, then the longest waiting."""
+    """Open intakes, and drafts with a crisis answer: crisis first, then by urgency, then the
+    longest waiting."""
     return list(
         db.session.scalars(
             select(Intake)
-            .where(Intake.status.in_(OPEN_STATUSES))
-            .order_by(Intake.urgency_rank, Intake.submitted_at, Intake.id)
+            .where(
+                or_(
+                    Intake.status.in_(OPEN_STATUSES),
+                    (Intake.status == IntakeStatus.DRAFT) & Intake.crisis_at.is_not(None),
+                )
+            )
+            .order_by(
+                Intake.urgency_rank,
+                func.coalesce(Intake.submitted_at, Intake.crisis_at),
+                Intake.id,
+            )
             .limit(limit)
         )
     )

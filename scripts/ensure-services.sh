@@ -2,6 +2,12 @@
 # Start PostgreSQL and Redis when they are installed but stopped. Never fails the build itself:
 # the tests decide (skip outside CI, fail under CI=true) when a service is still missing.
 set -u
+# The fault tests run a redis-server of their own: install it (Debian) when it is missing.
+if ! command -v redis-server >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "installing redis-server"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null 2>&1 || true
+fi
+
 pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 redis_up() { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
 

@@ -1,12 +1,22 @@
-"""Real parts for integration tests: an SMTP server on loopback and a Celery worker process."""
+"""Real parts for integration tests: an SMTP server on loopback, Redis and Celery worker processes.
+
+Fault tests start their own `redis-server` on a free port (never the machine's), so they can stop
+and restart it; and their own aiosmtpd, which can answer DATA with scripted replies or hold the
+reply until the test lets it go.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -24,14 +34,32 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
 
 
 @dataclass
 class SmtpSink:
-    """aiosmtpd handler that keeps every message. `reply` may script an answer per DATA."""
+    """aiosmtpd handler that keeps every accepted message.
+
+    `reply` may script an answer per DATA (e.g. "421 ..."; None accepts it). While `hold` is
+    set, DATA replies wait (`holding` tells the test one is waiting); if the client goes away
+    meanwhile, aiosmtpd cancels the handler and the message is not accepted, as a real server
+    would not accept it either.
+    """
 
     messages: list[Received] = field(default_factory=list)
     reply: Callable[[Received], str | None] | None = None
+    hold: threading.Event = field(default_factory=threading.Event)
+    holding: threading.Event = field(default_factory=threading.Event)
+    refused: list[tuple[Received, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -40,8 +68,13 @@ class SmtpSink:
             list(envelope.rcpt_tos),
             message_from_bytes(envelope.content, policy=policy.default),  # type: ignore[arg-type]
         )
+        while self.hold.is_set():
+            self.holding.set()
+            await asyncio.sleep(0.02)
         scripted = self.reply(received) if self.reply else None
         if scripted:
+            with self.lock:
+                self.refused.append((received, scripted))
             return scripted
         with self.lock:
             self.messages.append(received)
@@ -56,6 +89,16 @@ class SmtpSink:
             time.sleep(0.05)
         with self.lock:
             return list(self.messages)
+
+    def to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [m for m in self.messages if address in m.rcpt_tos]
+
+    def duplicates(self) -> dict[str, int]:
+        """Message-IDs accepted more than once."""
+        with self.lock:
+            counts = Counter(m.message_id for m in self.messages)
+        return {mid: n for mid, n in counts.items() if n > 1}
 
 
 def start_smtp(port: int, sink: SmtpSink) -> Controller:
@@ -78,7 +121,10 @@ def start_worker(
     beat: bool = False,
     extra: list[str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """A real `celery worker` process (prefork), started the way production starts it."""
+    """A real `celery worker` process (prefork), started the way production starts it.
+
+    It leads a process group of its own, so `kill_group` can SIGKILL it with its pool children.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -96,15 +142,18 @@ def start_worker(
         *(extra or []),
     ]
     if beat:
-        cmd.append("--beat")
+        cmd += ["--beat", "--schedule", str(log_path.with_suffix(".beat"))]
     log = log_path.open("ab")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    return subprocess.Popen(  # noqa: S603
+        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
-def wait_ready(log_path: Path, timeout: float = 30) -> None:
+def wait_ready(log_path: Path, timeout: float = 30, *, after: int = 0) -> None:
+    """Wait for the worker's "ready." line (written after byte `after` of the log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if b"ready." in log_path.read_bytes():
+        if b"ready." in log_path.read_bytes()[after:]:
             return
         time.sleep(0.1)
     raise TimeoutError(f"worker not ready after {timeout}s:\n{log_path.read_text()[-3000:]}")
@@ -116,5 +165,55 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its pool children at once: no shutdown code runs."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def redis_server_binary() -> str | None:
+    return shutil.which("redis-server")
+
+
+@dataclass
+class RedisServer:
+    """A `redis-server` of the test's own on a free port, which the test may stop and restart."""
+
+    port: int
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> None:
+        binary = redis_server_binary()
+        assert binary is not None
+        cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        cmd += ["--appendonly", "no", "--daemonize", "no", "--maxmemory-policy", "noeviction"]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        """Stop it hard (SIGKILL): queued messages that were not saved are gone, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None

@@ -1,19 +1,27 @@
 """Thin task wrappers: ids in, a service call, nothing returned (results are not stored).
 
 Each task is idempotent: the service claims its outbox row before any side effect, so a
-re-delivered or duplicated message does nothing the second time.
+re-delivered or duplicated message does nothing the second time. Arguments and log lines hold
+ids only.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
-from intake import jobs, notifications
+from intake import drafts, jobs, notifications
+from intake.escalation.deadlines import check_deadlines as check_deadlines_at
+from intake.models import utcnow
 
 
 @shared_task(name=jobs.SEND_NOTIFICATION, bind=True, max_retries=None)
 def send_notification(self, notification_id: int) -> None:  # type: ignore[no-untyped-def]
-    delay = notifications.deliver(notification_id)
+    try:
+        delay = notifications.deliver(notification_id)
+    except SoftTimeLimitExceeded:
+        # Give the claim back now rather than when its lease runs out.
+        delay = notifications.release(notification_id, "time limit") or None
     if delay is not None:
         # The row says 'retry' with its due time; the sweep re-dispatches it if this is lost.
         raise self.retry(countdown=delay)
@@ -22,3 +30,20 @@ def send_notification(self, notification_id: int) -> None:  # type: ignore[no-un
 @shared_task(name=jobs.SWEEP_OUTBOX)
 def sweep_outbox() -> None:
     notifications.sweep_outbox()
+
+
+@shared_task(name=jobs.CHECK_DEADLINES)
+def check_deadlines() -> None:
+    check_deadlines_at(utcnow())
+
+
+@shared_task(name=jobs.PURGE_DRAFTS)
+def purge_drafts() -> None:
+    """Drafts untouched for 30 days go (crisis drafts stay for staff)."""
+    drafts.purge_stale_drafts(utcnow())
+
+
+@shared_task(name=jobs.PING, ignore_result=False)
+def ping() -> None:
+    """No-op: the benchmark's baseline for a Celery round trip (its result is kept, if a
+    result backend is configured, so the caller can wait for it)."""

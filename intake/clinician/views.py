@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from intake import services
 from intake.auth import role_required
 from intake.clinician import bp
 from intake.extensions import db
 from intake.models import OPEN_ASSIGNMENT, Assignment, ClinicianProfile, Intake, Role, utcnow
 from intake.screening import INSTRUMENTS
 from intake.services import audit
+
+DECLINE_REASON_MAX = 500
 
 
 def _profile() -> ClinicianProfile:
@@ -50,5 +53,40 @@ def intake_detail(intake_id: int) -> Any:
     audit("intake.viewed", "intake", intake_id, actor=current_user, ip=request.remote_addr)
     db.session.commit()
     return render_template(
-        "staff/intake.html", intake=assignment.intake, instruments=INSTRUMENTS, now=utcnow()
+        "staff/intake.html",
+        intake=assignment.intake,
+        assignment=assignment,
+        instruments=INSTRUMENTS,
+        now=utcnow(),
     )
+
+
+def _after(result: services.Outcome, assignment_id: int, done: str) -> Any:
+    if result is services.Outcome.NOT_FOUND:
+        abort(404)
+    if result is services.Outcome.DONE:
+        flash(done, "info")
+    else:
+        flash("This assignment is no longer open.", "error")
+    return redirect(url_for("clinician.assignments"))
+
+
+@bp.post("/assignments/<int:assignment_id>/accept")
+@role_required(Role.CLINICIAN)
+def accept(assignment_id: int) -> Any:
+    result = services.accept(assignment_id, current_user, request.remote_addr)
+    return _after(result, assignment_id, "Accepted. The intake is yours.")
+
+
+@bp.post("/assignments/<int:assignment_id>/decline")
+@role_required(Role.CLINICIAN)
+def decline(assignment_id: int) -> Any:
+    reason = (request.form.get("reason") or "").strip()
+    if not reason or len(reason) > DECLINE_REASON_MAX:
+        flash(f"Give a reason for declining (at most {DECLINE_REASON_MAX} characters).", "error")
+        assignment = db.session.get(Assignment, assignment_id)
+        if assignment is None or assignment.clinician_id != _profile().id:
+            abort(404)
+        return redirect(url_for("clinician.intake_detail", intake_id=assignment.intake_id))
+    result = services.decline(assignment_id, current_user, reason, request.remote_addr)
+    return _after(result, assignment_id, "Declined. The intake went back to its queue.")

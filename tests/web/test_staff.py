@@ -88,3 +88,22 @@ def test_logout_invalidates_a_copied_session_cookie(app: Any, client: Any, demo:
     replay = app.test_client()
     replay.set_cookie("session", copied)
     assert replay.get("/staff/").status_code == 302
+
+
+def test_a_crisis_answer_in_an_unsubmitted_draft_is_on_top_of_the_dashboard(
+    app: Any, client: Any, demo: Any
+) -> None:
+    from tests.web.questionnaire_helpers import SAFETY, post, start
+
+    app.test_client().post("/", data=factories.form_data(phq9_9="1"))  # a submitted urgent one
+    patient = app.test_client()
+    start(patient)
+    post(patient, "safety", {**SAFETY, "safe_now": "no"})  # crisis, then the page is closed
+    sign_in(client, "coordinator@demo.wayfinder")
+    with app.app_context():
+        crisis_draft = db.session.query(Intake).filter_by(status="draft").one()
+        urgent = db.session.query(Intake).filter_by(urgency="urgent").one()
+    page = client.get("/staff/").text
+    assert page.index(crisis_draft.reference) < page.index(urgent.reference)
+    detail = client.get(f"/staff/intakes/{crisis_draft.id}")
+    assert detail.status_code == 200 and "was not submitted" in detail.text

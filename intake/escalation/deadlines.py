@@ -1,0 +1,145 @@
+"""The deadline check that beat runs: escalate what nobody answered in time.
+
+- A crisis alert not acknowledged CRISIS_ESCALATION_SECONDS[0] after the crisis answer (15 min)
+  goes to the backup and the clinical director; at the next threshold (30 min) to the on-call
+  clinician, the backup, the director and every coordinator. One level per threshold.
+- An offer not accepted by its `accept_by` (business hours, from the urgency's target) goes to
+  the coordinators, who can reassign it.
+
+Rows are deduplicated per level and recipient (their dedupe keys), the intake and assignment
+rows are locked while they are looked at (two checks running at once do not both escalate),
+and every escalation is in the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from intake import jobs, notifications
+from intake.escalation.hours import parse_seconds
+from intake.extensions import db
+from intake.models import (
+    Assignment,
+    AssignmentStatus,
+    Intake,
+    IntakeStatus,
+    Notification,
+    NotificationKind,
+    User,
+)
+from intake.services import audit, clinical_director, coordinators, on_call
+
+log = logging.getLogger(__name__)
+BATCH = 100
+
+
+def check_deadlines(now: datetime) -> int:
+    """Write and dispatch the escalations due at `now`; returns how many rows were written."""
+    rows = _escalate_crises(now) + _escalate_overdue_offers(now)
+    db.session.commit()
+    if rows:
+        log.info("deadline check: %s escalation message(s)", len(rows))
+    jobs.dispatch_notifications(r.id for r in rows)
+    return len(rows)
+
+
+def due_level(age: timedelta, thresholds: tuple[int, ...]) -> int:
+    """How many escalation thresholds an unacknowledged alert of this age has passed."""
+    return sum(1 for t in thresholds if age >= timedelta(seconds=t))
+
+
+def _crisis_recipients(level: int, now: datetime) -> dict[int, User]:
+    shift = on_call(now)
+    people: list[User | None] = [shift.backup if shift else None, clinical_director()]
+    if level >= 2:
+        people += [shift.clinician if shift else None, *coordinators()]
+    found = {u.id: u for u in people if u is not None and u.active}
+    if not found:  # no rota and no director: coordinators are always there to be told
+        found = {u.id: u for u in coordinators()}
+    return found
+
+
+def _escalate_crises(now: datetime) -> list[Notification]:
+    thresholds = parse_seconds(current_app.config["CRISIS_ESCALATION_SECONDS"])
+    first = now - timedelta(seconds=thresholds[0])
+    intakes = db.session.scalars(
+        select(Intake)
+        .where(
+            Intake.crisis_at.is_not(None),
+            Intake.crisis_at <= first,
+            Intake.acknowledged_at.is_(None),
+            Intake.escalation_level < len(thresholds),
+            Intake.status != IntakeStatus.CLOSED,
+        )
+        .order_by(Intake.crisis_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    rows: list[Notification] = []
+    for intake in intakes:
+        level = due_level(now - intake.waiting_since_crisis(), thresholds)
+        if level <= intake.escalation_level:
+            continue
+        recipients = _crisis_recipients(level, now)
+        for user in recipients.values():
+            key = f"escalation:{intake.id}:{level}:{user.id}"
+            if not notifications.exists(key):
+                rows.append(
+                    notifications.add(
+                        NotificationKind.ESCALATION,
+                        intake,
+                        user,
+                        key,
+                        context={
+                            "why": "not_acknowledged",
+                            "level": level,
+                            "minutes": thresholds[level - 1] // 60,
+                        },
+                    )
+                )
+        intake.escalation_level = level
+        audit("crisis.escalated", "intake", intake.id, level=level, recipients=sorted(recipients))
+    return rows
+
+
+def _escalate_overdue_offers(now: datetime) -> list[Notification]:
+    offers = db.session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.status == AssignmentStatus.OFFERED,
+            Assignment.accept_by.is_not(None),
+            Assignment.accept_by <= now,
+            Assignment.escalated_at.is_(None),
+        )
+        .order_by(Assignment.accept_by)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    rows: list[Notification] = []
+    staff = coordinators()
+    for offer in offers:
+        for user in staff:
+            key = f"overdue:{offer.id}:{user.id}"
+            if not notifications.exists(key):
+                rows.append(
+                    notifications.add(
+                        NotificationKind.ESCALATION,
+                        offer.intake,
+                        user,
+                        key,
+                        context={"why": "not_accepted", "assignment": offer.id},
+                    )
+                )
+        offer.escalated_at = now
+        audit(
+            "assignment.overdue",
+            "assignment",
+            offer.id,
+            intake=offer.intake_id,
+            recipients=[u.id for u in staff],
+        )
+    return rows

@@ -1,0 +1,93 @@
+"""Mailers behind one small interface: SMTP in production, a folder of .eml files in development.
+
+`SmtpMailer.send` raises `DeliveryError` classified by RFC 5321: 4yz replies, timeouts and
+dropped connections are transient (retried); 5yz replies are permanent (the message is dead).
+Once the server has accepted the DATA, nothing that happens afterwards (QUIT) counts as a
+failure: reporting one would send the message twice.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from flask import current_app
+
+
+class DeliveryError(Exception):
+    """Sending failed. `transient` errors are retried; the others end in the dead state."""
+
+    def __init__(self, code: str, *, transient: bool) -> None:
+        super().__init__(code)
+        self.code = code
+        self.transient = transient
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class SmtpMailer:
+    host: str
+    port: int
+    timeout: float
+    starttls: bool = False
+
+    def send(self, message: EmailMessage) -> None:
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise DeliveryError(
+                f"smtp {codes[0]}", transient=all(400 <= c < 500 for c in codes)
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(
+                f"smtp {exc.smtp_code}", transient=400 <= exc.smtp_code < 500
+            ) from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(type(exc).__name__, transient=True) from None
+        finally:
+            if smtp is not None:
+                _close_quietly(smtp)
+
+
+def _close_quietly(smtp: smtplib.SMTP) -> None:
+    """QUIT and close; the outcome of the message is already known, so errors don't matter."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+@dataclass
+class MailboxMailer:
+    """Development: each message becomes one .eml file, named by its Message-ID (idempotent)."""
+
+    folder: Path
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = str(message["Message-ID"]).strip("<>").split("@")[0]
+        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+
+
+def mailer() -> Mailer:
+    cfg = current_app.config
+    if cfg["SMTP_HOST"]:
+        return SmtpMailer(
+            cfg["SMTP_HOST"],
+            int(cfg["SMTP_PORT"]),
+            float(cfg["SMTP_TIMEOUT"]),
+            bool(cfg["SMTP_STARTTLS"]),
+        )
+    return MailboxMailer(Path(cfg["MAILBOX_DIR"]))

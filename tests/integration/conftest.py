@@ -1,0 +1,126 @@
+"""A rig of real parts for the fault tests: own redis-server, own aiosmtpd, a worker with beat.
+
+Timings are short so that the faults play out in seconds: the same settings production uses,
+with smaller numbers (config.py still refuses timings that would duplicate on purpose).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from intake.cli import seed_demo
+from tests.conftest import free_port, need
+from tests.support import (
+    RedisServer,
+    SmtpSink,
+    kill_group,
+    redis_server_binary,
+    start_smtp,
+    start_worker,
+    stop,
+    wait_ready,
+    worker_env,
+)
+
+FAST = {
+    "OUTBOX_SWEEP_SECONDS": "1",
+    "OUTBOX_GRACE_SECONDS": "2",
+    "DEADLINE_CHECK_SECONDS": "1",
+    "NOTIFY_BACKOFF_CAP": "2",
+    "TASK_TIME_LIMIT": "5",
+    "SEND_LEASE_SECONDS": "6",
+    "BROKER_VISIBILITY_TIMEOUT": "10",
+    "BROKER_RESTORE_SECONDS": "1",
+    "SMTP_TIMEOUT": "10",
+    "DISPATCH_PAUSE_SECONDS": "1",
+}
+
+
+def _typed(settings: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        try:
+            out[key] = int(value)
+        except ValueError:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                out[key] = value
+    return out
+
+
+@dataclass
+class Rig:
+    app: Flask
+    redis: RedisServer
+    sink: SmtpSink
+    env: dict[str, str]
+    log: Path
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start_worker(self, *, concurrency: int = 1, beat: bool = True) -> subprocess.Popen[bytes]:
+        mark = self.log.stat().st_size if self.log.exists() else 0
+        proc = start_worker(self.env, self.log, concurrency=concurrency, beat=beat)
+        self.workers.append(proc)
+        wait_ready(self.log, after=mark)
+        return proc
+
+    def kill_worker(self, proc: subprocess.Popen[bytes]) -> None:
+        kill_group(proc)
+
+    def worker_log(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def rig(make_app: Any, migrated_pg: str, tmp_path: Path) -> Iterator[Callable[..., Rig]]:
+    """Build the rig with extra settings (strings, as the worker's environment gets them)."""
+    if redis_server_binary() is None:
+        need("Redis", "the redis-server binary is not installed (fault tests start their own)")
+    built: list[tuple[Rig, Any]] = []
+
+    def build(**extra: str) -> Rig:
+        settings = {**FAST, **extra}
+        redis = RedisServer(free_port(), tmp_path / "redis.log")
+        redis.start()
+        sink = SmtpSink()
+        smtp_port = free_port()
+        controller = start_smtp(smtp_port, sink)
+        common = {
+            "REDIS_URL": redis.url,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "BASE_URL": "http://wayfinder.test",
+            **settings,
+        }
+        app = make_app(DISPATCH_TASKS=True, **_typed(common))
+        with app.app_context():
+            seed_demo()
+        env = worker_env(DATABASE_URL=migrated_pg, **common)
+        rig = Rig(app, redis, sink, env, tmp_path / "worker.log")
+        built.append((rig, controller))
+        return rig
+
+    yield build
+    for rig, controller in built:
+        for proc in rig.workers:
+            stop(proc)
+        controller.stop()
+        rig.redis.stop()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(step)
+    return check()
