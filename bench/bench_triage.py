@@ -92,6 +92,23 @@ def make_intake(rng: random.Random) -> dict[str, Any]:
     return a
 
 
+# What the web form asks only for some concerns (intake/public/pages.py); everything else is
+# asked of everyone. "--mix form" drops what the form would not have asked.
+ASKED_FOR = {
+    ("asrs_",): {"adhd", "not_sure"},
+    ("mdq_",): {"bipolar", "depression"},
+    ("scoff_", "height_cm", "weight_kg"): {"eating"},
+    ("oci4_",): {"ocd", "anxiety"},
+}
+
+
+def as_the_form_asks(a: dict[str, Any]) -> dict[str, Any]:
+    stated = set(a["concerns"])
+    dropped = tuple(p for prefixes, wanted in ASKED_FOR.items() if not wanted & stated
+                    for p in prefixes)  # fmt: skip
+    return {k: v for k, v in a.items() if not k.startswith(dropped)} if dropped else a
+
+
 def rate(
     fn: Callable[[dict[str, Any]], object], pool: list[dict[str, Any]], seconds: float
 ) -> float:
@@ -120,10 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pool", type=int, default=2000, help="distinct intakes in the mix")
+    parser.add_argument(
+        "--mix",
+        choices=("form", "every"),
+        default="form",
+        help="form: only what the web form asks for the stated concerns; "
+        "every: every instrument answered (the worst case)",
+    )
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)  # noqa: S311 - benchmark data, not security
     pool = [make_intake(rng) for _ in range(args.pool)]
+    if args.mix == "form":
+        pool = [as_the_form_asks(a) for a in pool]
     ruleset = default_ruleset()
     mix = Counter(triage(a, ruleset).urgency for a in pool)
     for a in pool[:200]:  # warm up
@@ -134,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     rt = rate(json_round_trip, pool, args.seconds)
 
     print(f"python {platform.python_version()} on {platform.machine()}, one core")
-    print(f"rules {ruleset.version}; mix {dict(sorted(mix.items()))} of {len(pool)} intakes")
+    print(f"rules {ruleset.version}; mix '{args.mix}': {dict(sorted(mix.items()))} of {len(pool)}")
     print(f"{'measure':<32}{'per second':>14}{'us each':>10}{'triage / baseline':>20}")
     print(f"{'triage() decisions':<32}{decisions:>14,.0f}{1e6 / decisions:>10.1f}{'':>20}")
     for name, r in (("baseline: PHQ-9 plain sum", phq9), ("baseline: JSON round-trip", rt)):

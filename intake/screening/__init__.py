@@ -40,15 +40,19 @@ Scorer = Callable[[Mapping[str, Any]], Score]
 
 
 def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
-    """One scoring function per prefix with the cutoffs bound (built once per ruleset)."""
+    """One scoring function per prefix with the cutoffs bound (built once per ruleset).
+
+    Each gives exactly what the module's `score(answers, cutoff)` gives; the summed scales use
+    a table of results precomputed for these cutoffs (base.sum_scorer).
+    """
     return {
         "asq": asq.score,
-        "phq9": partial(phq9.score, cutoff=c.phq9_dep),
-        "gad7": partial(gad7.score, cutoff=c.gad7_anx),
-        "pcptsd5": partial(pcptsd5.score, cutoff=c.pcptsd5),
-        "asrs": partial(asrs.score, cutoff=c.asrs),
-        "mdq": partial(mdq.score, cutoff=c.mdq_yes),
-        "scoff": partial(scoff.score, cutoff=c.scoff),
+        "phq9": phq9.scorer(c.phq9_dep),
+        "gad7": gad7.scorer(c.gad7_anx),
+        "pcptsd5": pcptsd5.scorer(c.pcptsd5),
+        "asrs": asrs.scorer(c.asrs),
+        "mdq": mdq.scorer(c.mdq_yes),
+        "scoff": scoff.scorer(c.scoff),
         "auditc": partial(
             auditc.score,
             cutoff_male=c.auditc_male,
@@ -56,8 +60,8 @@ def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
             severe=c.auditc_severe,
         ),
         "dast": partial(dast.score, cutoff=c.dast),
-        "oci4": partial(oci4.score, cutoff=c.oci4),
-        "csi4": partial(csi4.score, cutoff=c.csi4_distress),
+        "oci4": oci4.scorer(c.oci4),
+        "csi4": csi4.scorer(c.csi4_distress),
         "ecrrs": ecrrs.score,
         "pvs": pvs.score,
     }

@@ -66,14 +66,20 @@ INSTRUMENT = Instrument(
 )
 
 
+# Immutable, so one of each serves every intake.
+_ACUTE = Score(None, "acute", True)
+_NON_ACUTE = Score(None, "non_acute", True)
+_NEGATIVE = Score(None, "negative", False)
+
+
 def score(answers: Answers) -> Score:
     """Positive on any yes/refused on 1-4; acute when asq_5 is yes (clinical-rules.md 1)."""
-    values = [answers.get(k) for k in KEYS]
-    if all(v is None for v in values):
+    get = answers.get
+    v1, v2, v3, v4 = get("asq_1"), get("asq_2"), get("asq_3"), get("asq_4")
+    if v1 is None and v2 is None and v3 is None and v4 is None:
         return NOT_ASKED
-    if any(v in _POSITIVE for v in values):
-        band = "acute" if answers.get("asq_5") == "yes" else "non_acute"
-        return Score(None, band, True)
-    if all(v == "no" for v in values):
-        return Score(None, "negative", False)
+    if v1 in _POSITIVE or v2 in _POSITIVE or v3 in _POSITIVE or v4 in _POSITIVE:
+        return _ACUTE if get("asq_5") == "yes" else _NON_ACUTE
+    if v1 == "no" and v2 == "no" and v3 == "no" and v4 == "no":
+        return _NEGATIVE
     return Score(None, None, None, extra={"unknown": "some of items 1-4 unanswered"})

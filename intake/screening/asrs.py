@@ -6,6 +6,9 @@ items 4-6 only at Often (3) or more. Four or more shaded boxes is positive. Adul
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -14,7 +17,9 @@ from .base import (
     Item,
     Points,
     Score,
+    Tally,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -67,10 +72,19 @@ def shaded(key: str, value: object) -> int | None:
     return t.total if t.answered else None
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
-    """Shaded-box count 0-6; positive at >= cutoff (default 4)."""
-    t = tally(answers, KEYS, _TABLES, 1)
+def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
+    """The Score of a shaded-box tally: positive at >= cutoff (default 4)."""
     if not t.answered:
         return NOT_ASKED
     positive = None if t.total is None else t.total >= cutoff
     return scored(t, positive)
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
+    """Shaded-box count 0-6; positive at >= cutoff (default 4)."""
+    return rate(tally(answers, KEYS, _TABLES, 1), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.asrs) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff))

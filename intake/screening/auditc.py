@@ -16,7 +16,7 @@ from .base import (
     Score,
     ints,
     scored,
-    tally,
+    tally_pairs,
 )
 
 KEYS = ("auditc_1", "auditc_2", "auditc_3")
@@ -71,6 +71,7 @@ INSTRUMENT = Instrument(
     wording_note="The stem (past year) is the practice's introduction; items as in the VA form.",
 )
 _TABLES = (ints(0, 4),) * 3
+_PAIRS = tuple(zip(KEYS, _TABLES, strict=True))
 
 
 def score(
@@ -80,15 +81,15 @@ def score(
     severe: int = DEFAULT_CUTOFFS.auditc_severe,
 ) -> Score:
     """Sum 0-12; band `negative` / `positive` / `severe`; the cutoff depends on `sex`."""
-    if answers.get("auditc_1") == 0:
+    get = answers.get
+    if get("auditc_1") == 0:
         # "Never" drinkers skip items 2-3: they score 0, they are not missing.
-        sex = answers.get("sex")
-        answers = {k: 0 if answers.get(k) is None else answers.get(k) for k in KEYS}
-        answers["sex"] = sex
-    t = tally(answers, KEYS, _TABLES, 4)
+        t = tally_pairs({k: 0 if get(k) is None else get(k) for k in KEYS}, _PAIRS, 4)
+    else:
+        t = tally_pairs(answers, _PAIRS, 4)
     if not t.answered:
         return NOT_ASKED
-    cutoff = cutoff_male if answers.get("sex") == "male" else cutoff_other
+    cutoff = cutoff_male if get("sex") == "male" else cutoff_other
     if t.total is None:
         return scored(t, None, cutoff=cutoff)
     band = "severe" if t.total >= severe else "positive" if t.total >= cutoff else "negative"

@@ -8,7 +8,7 @@ answered means "not asked" (every field None). Unknown is never read as a negati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
@@ -152,10 +152,15 @@ def tally(answers: Answers, keys: Sequence[str], tables: Sequence[Points], item_
     scale that already reaches a cutoff as positive (unknown is never negative, and a reached
     cutoff is not unknown).
     """
+    total, answered = _points(answers.get, zip(keys, tables, strict=True))
+    return tally_from(total, answered, len(keys), item_max)
+
+
+def _points(get: Callable[[str], Any], pairs: Iterable[tuple[str, Points]]) -> tuple[int, int]:
+    """(sum of points, items answered readably) over (key, points table) pairs."""
     total = 0
     answered = 0
-    get = answers.get
-    for key, table in zip(keys, tables, strict=True):  # hot path: ~90 items per intake
+    for key, table in pairs:  # hot path: ~90 items per intake
         value = get(key)
         if value is None or value is True or value is False:  # True == 1 as a dict key
             continue
@@ -166,16 +171,98 @@ def tally(answers: Answers, keys: Sequence[str], tables: Sequence[Points], item_
         if points is not None:
             total += points
             answered += 1
-    n = len(keys)
+    return total, answered
+
+
+# NamedTuple construction without the generated Python-level __new__ (same object, cheaper).
+_new = tuple.__new__
+
+
+def tally_from(total: int, answered: int, n: int, item_max: int) -> Tally:
+    """The Tally of `n` items of which `answered` were readable and scored `total` points."""
     missing = n - answered
     high = total + missing * item_max
     if missing == 0:
-        return Tally(total, answered, False, total, total)
+        return _new(Tally, (total, answered, False, total, total))
     if answered == 0:
-        return Tally(None, 0, False, 0, high)
+        return _new(Tally, (None, 0, False, 0, high))
     if missing == 1:
-        return Tally(round_half_up(total / answered * n), answered, True, total, high)
-    return Tally(None, answered, False, total, high)
+        return _new(Tally, (round_half_up(total / answered * n), answered, True, total, high))
+    return _new(Tally, (None, answered, False, total, high))
+
+
+def tally_pairs(answers: Answers, pairs: tuple[tuple[str, Points], ...], item_max: int) -> Tally:
+    """`tally` with the (key, points table) pairs zipped once per instrument."""
+    total, answered = _points(answers.get, pairs)
+    return tally_from(total, answered, len(pairs), item_max)
+
+
+def sum_scorer(
+    keys: Sequence[str],
+    tables: Sequence[Points],
+    item_max: int,
+    rate: Callable[..., Score],
+    state: Callable[[Answers], int] | None = None,
+    states: int = 1,
+    state_keys: Sequence[str] = (),
+) -> Callable[[Answers], Score]:
+    """`rate(tally(answers, keys, tables, item_max))`, made cheap per call.
+
+    A summed scale's Score depends only on (points, items answered), a small finite space, so
+    `rate` is applied to every pair once, here, and a call is one pass over the items plus a
+    list lookup. With `state`, the Score also depends on other answers (a gate question), which
+    `state` sorts into 0..states-1 reading only `state_keys`, and `rate` is called as
+    rate(tally, state). Results whose `extra` is a fresh dict (partly answered scales, gate
+    contradictions) are not shared between intakes: those call `rate` each time. An intake with
+    none of the keys at all (the instrument was not asked) gets the empty-answers result at once.
+    """
+    pairs = tuple(zip(keys, tables, strict=True))
+    n = len(keys)
+    stride = n + 1
+    per_item = max((max(t.values(), default=0) for t in tables), default=0)
+    block = (n * per_item + 1) * stride
+    results: list[Score | None] = []
+    for k in range(states):
+        for total in range(block // stride):
+            for answered in range(stride):
+                t = tally_from(total, answered, n, item_max)
+                if total > answered * per_item:  # cannot happen: leave it to `rate`
+                    results.append(None)
+                    continue
+                s = rate(t) if state is None else rate(t, k)
+                results.append(s if s.extra is _NO_EXTRA else None)
+
+    keyset = frozenset((*keys, *state_keys))
+    empty = (
+        rate(tally_from(0, 0, n, item_max))
+        if state is None
+        else rate(tally_from(0, 0, n, item_max), state({}))
+    )
+    if empty.extra is not _NO_EXTRA:  # cannot happen for a nothing-answered tally; be safe
+        keyset = frozenset()
+
+    if state is None:
+
+        def score(answers: Answers) -> Score:
+            if keyset and answers.keys().isdisjoint(keyset):
+                return empty
+            total, answered = _points(answers.get, pairs)
+            s = results[total * stride + answered]
+            return s if s is not None else rate(tally_from(total, answered, n, item_max))
+
+        return score
+
+    classify = state
+
+    def score_with_state(answers: Answers) -> Score:
+        if keyset and answers.keys().isdisjoint(keyset):
+            return empty
+        total, answered = _points(answers.get, pairs)
+        k = classify(answers)
+        s = results[k * block + total * stride + answered]
+        return s if s is not None else rate(tally_from(total, answered, n, item_max), k)
+
+    return score_with_state
 
 
 def band_for(value: int | None, bands: Sequence[tuple[int, str]]) -> str | None:
@@ -193,7 +280,7 @@ def scored(t: Tally, positive: bool | None, band: str | None = None, **extra: An
     """Build a Score from a tally, keeping the bounds for partly answered scales."""
     if t.total is None and t.answered:
         extra = {**extra, "low": t.low, "high": t.high, "answered": t.answered}
-    return Score(t.total, band, positive, t.prorated, extra or _NO_EXTRA)
+    return _new(Score, (t.total, band, positive, t.prorated, extra or _NO_EXTRA))
 
 
 def at_least(t: Tally, cutoff: float) -> bool | None:

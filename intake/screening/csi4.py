@@ -6,7 +6,22 @@ COUPLES domain). Item 1 is 0-6, items 2-4 are 0-5.
 
 from __future__ import annotations
 
-from .base import DEFAULT_CUTOFFS, NOT_ASKED, Answers, Instrument, Item, Score, ints, scored, tally
+from collections.abc import Callable
+from functools import partial
+
+from .base import (
+    DEFAULT_CUTOFFS,
+    NOT_ASKED,
+    Answers,
+    Instrument,
+    Item,
+    Score,
+    Tally,
+    ints,
+    scored,
+    sum_scorer,
+    tally,
+)
 
 KEYS = ("csi4_1", "csi4_2", "csi4_3", "csi4_4")
 HAPPINESS = (
@@ -68,12 +83,21 @@ INSTRUMENT = Instrument(
 _TABLES = tuple(ints(0, MAXIMA[k]) for k in KEYS)
 
 
-def score(answers: Answers, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
-    """Sum 0-21; `positive` (distress) when below the cutoff (default 13.5)."""
-    t = tally(answers, KEYS, _TABLES, 6)
+def rate(t: Tally, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
+    """The Score of a CSI-4 tally: `positive` (distress) when below the cutoff (default 13.5)."""
     if not t.answered:
         return NOT_ASKED
     if t.total is None:
         return scored(t, None)
     distress = t.total < cutoff
     return scored(t, distress, "distress" if distress else "no_distress")
+
+
+def score(answers: Answers, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
+    """Sum 0-21; `positive` (distress) when below the cutoff (default 13.5)."""
+    return rate(tally(answers, KEYS, _TABLES, 6), cutoff)
+
+
+def scorer(cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, 6, partial(rate, cutoff=cutoff))

@@ -22,6 +22,7 @@ from .base import (
     band_for,
     scored,
     tally,
+    tally_pairs,
 )
 
 KEYS = tuple(f"dast_{n}" for n in range(1, 11))
@@ -90,6 +91,8 @@ TOTAL_LOINC = "82667-7"
 
 _REVERSED_POINTS: dict[object, int] = {"yes": 0, "no": 1}
 _TABLES: tuple[Points, ...] = tuple(_REVERSED_POINTS if k in REVERSED else YES_1 for k in KEYS)
+_PAIRS = tuple(zip(KEYS, _TABLES, strict=True))
+_NONE_USED = Score(0, "none", False)  # immutable: shared by every intake
 
 
 def item_points(key: str, value: object) -> int | None:
@@ -103,11 +106,11 @@ def score(
     cutoff: int = DEFAULT_CUTOFFS.dast,
 ) -> Score:
     """DAST-10 total 0-10 with bands; positive at >= cutoff (default 3)."""
-    t = tally(answers, KEYS, _TABLES, 1)
+    t = tally_pairs(answers, _PAIRS, 1)
     times = answers.get("drug_times")
     none_used = type(times) is int and times == 0
     if none_used and (not t.answered or t.low == 0):
-        return Score(0, "none", False)
+        return _NONE_USED
     if not t.answered:
         if _opened(answers):
             return Score(

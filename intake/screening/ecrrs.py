@@ -13,6 +13,7 @@ AVOIDANCE = ("ecrrs_1", "ecrrs_2", "ecrrs_3", "ecrrs_4", "ecrrs_5", "ecrrs_6")
 ANXIETY = ("ecrrs_7", "ecrrs_8", "ecrrs_9")
 KEYS = AVOIDANCE + ANXIETY
 REVERSED = frozenset({"ecrrs_1", "ecrrs_2", "ecrrs_3", "ecrrs_4"})
+_KEYSET = frozenset(KEYS)
 OPTIONS = (
     (1, "Strongly disagree"),
     (2, "2"),
@@ -71,7 +72,13 @@ def _mean(answers: Answers, keys: tuple[str, ...]) -> tuple[float | None, bool]:
 
 def score(answers: Answers) -> Score:
     """Avoidance and anxiety means (1-7) in `extra`; score, band and positive stay None."""
-    if all(answers.get(k) is None for k in KEYS):
+    if answers.keys().isdisjoint(_KEYSET):
+        return NOT_ASKED
+    get = answers.get
+    for k in KEYS:
+        if get(k) is not None:
+            break
+    else:
         return NOT_ASKED
     avoidance, p1 = _mean(answers, AVOIDANCE)
     anxiety, p2 = _mean(answers, ANXIETY)

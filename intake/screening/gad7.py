@@ -5,6 +5,9 @@ The 0 anchor is "Not at all" (not "Not at all sure", a common misprint: Zorowitz
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     FREQUENCY_0_3,
@@ -13,9 +16,11 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     band_for,
     ints,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -55,10 +60,19 @@ TOTAL_LOINC = "70274-6"
 _TABLES = (ints(0, 3),) * 7
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
-    """Sum of items 1-7 (0-21); positive at >= cutoff (default 10)."""
-    t = tally(answers, KEYS, _TABLES, 3)
+def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
+    """The Score of a GAD-7 tally: band, and positive at >= cutoff (default 10)."""
     if not t.answered:
         return NOT_ASKED
     positive = None if t.total is None else t.total >= cutoff
     return scored(t, positive, band_for(t.total, BANDS))
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
+    """Sum of items 1-7 (0-21); positive at >= cutoff (default 10)."""
+    return rate(tally(answers, KEYS, _TABLES, 3), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, 3, partial(rate, cutoff=cutoff))

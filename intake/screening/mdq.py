@@ -8,6 +8,9 @@ failing) makes it unknown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -17,7 +20,9 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -76,22 +81,40 @@ INSTRUMENT = Instrument(
     ),
 )
 _TABLES = (YES_1,) * 13
+# Questions 2 and 3 sorted into the three-valued parts of the rule: 0 = unanswered, 1 = holds,
+# 2 = fails, 3 = unreadable (unknown, though answered). `rate` sees only these states.
+_SAME = {"yes": 1, "no": 2}
+_PROBLEM = {"moderate": 1, "serious": 1, "none": 2, "minor": 2}
+_PART = (None, True, False, None)
 
 
-def _and3(*parts: bool | None) -> bool | None:
-    if any(p is False for p in parts):
+def _part_state(value: object, table: dict[str, int]) -> int:
+    if value is None:
+        return 0
+    return table.get(value, 3) if isinstance(value, str) else 3
+
+
+_STATE_KEYS = ("mdq_same_period", "mdq_problem")
+
+
+def _state(answers: Answers) -> int:
+    """Question 2 and question 3 as one state, 0-15 (4 x question 2 + question 3)."""
+    same = _part_state(answers.get("mdq_same_period"), _SAME)
+    return 4 * same + _part_state(answers.get("mdq_problem"), _PROBLEM)
+
+
+def _and3(a: bool | None, b: bool | None, c: bool | None) -> bool | None:
+    if a is False or b is False or c is False:
         return False
-    if all(p is True for p in parts):
+    if a is True and b is True and c is True:
         return True
     return None
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
-    """Question 1 yes count 0-13; positive by the three-part rule."""
-    t = tally(answers, KEYS, _TABLES, 1)
-    same = answers.get("mdq_same_period")
-    problem = answers.get("mdq_problem")
-    if not t.answered and same is None and problem is None:
+def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
+    """The Score from the question 1 tally and the questions 2-3 state (`_state`)."""
+    same, problem = divmod(state, 4)
+    if not t.answered and same == 0 and problem == 0:
         return NOT_ASKED
     if t.total is not None:
         part1: bool | None = t.total >= cutoff
@@ -101,10 +124,14 @@ def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
         part1 = False
     else:
         part1 = None
-    part2 = {"yes": True, "no": False}.get(same) if isinstance(same, str) else None
-    part3 = (
-        {"moderate": True, "serious": True, "none": False, "minor": False}.get(problem)
-        if isinstance(problem, str)
-        else None
-    )
-    return scored(t, _and3(part1, part2, part3))
+    return scored(t, _and3(part1, _PART[same], _PART[problem]))
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
+    """Question 1 yes count 0-13; positive by the three-part rule."""
+    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (state, points, answered)."""
+    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 16, _STATE_KEYS)

@@ -6,6 +6,9 @@ in the past month. The cutoff is configurable (default 4) pending a check agains
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -13,8 +16,10 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     ints,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -52,9 +57,18 @@ INSTRUMENT = Instrument(
 _TABLES = (ints(0, 4),) * 4
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
-    """Sum 0-16; positive at >= cutoff (default 4, configurable)."""
-    t = tally(answers, KEYS, _TABLES, 4)
+def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
+    """The Score of an OCI-4 tally: positive at >= cutoff (default 4)."""
     if not t.answered:
         return NOT_ASKED
     return scored(t, None if t.total is None else t.total >= cutoff)
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
+    """Sum 0-16; positive at >= cutoff (default 4, configurable)."""
+    return rate(tally(answers, KEYS, _TABLES, 4), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.oci4) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, 4, partial(rate, cutoff=cutoff))

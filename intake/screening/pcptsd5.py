@@ -8,6 +8,9 @@ reading wins, clinical-reference.md D3) and `extra["gate_contradiction"]` is set
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -17,7 +20,9 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -70,18 +75,35 @@ INSTRUMENT = Instrument(
     wording_note="The form never asks for a description of the event (trauma-informed).",
 )
 _TABLES = (YES_1,) * 5
+_NOT_EXPOSED = Score(0, None, False)  # immutable: shared by every intake
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
-    """Count of yes on items 1-5 when exposed; 0 and negative when exposure is no."""
+def _state(answers: Answers) -> int:
+    """The gate: 0 = exposure unanswered, 1 = exposure `no`, 2 = anything else (`yes`)."""
     exposure = answers.get("pcptsd5_exposure")
-    t = tally(answers, KEYS, _TABLES, 1)
-    if exposure == "no" and (not t.answered or t.low == 0):
-        return Score(0, None, False)
-    if exposure is None and not t.answered:
+    return 0 if exposure is None else 1 if exposure == "no" else 2
+
+
+def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
+    """The Score from the items 1-5 tally and the gate state (`_state`)."""
+    if state == 1 and (not t.answered or t.low == 0):
+        return _NOT_EXPOSED
+    if state == 0 and not t.answered:
         return NOT_ASKED
     if not t.answered:  # exposed, but none of the five answered
         return Score(None, None, None, extra={"unknown": "items 1-5 unanswered"})
     positive = None if t.total is None else t.total >= cutoff
-    extra = {"gate_contradiction": True} if exposure == "no" else {}
+    extra = {"gate_contradiction": True} if state == 1 else {}
     return scored(t, positive, None, **extra)
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
+    """Count of yes on items 1-5 when exposed; 0 and negative when exposure is no."""
+    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (gate state, points, answered)."""
+    return sum_scorer(
+        KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 3, ("pcptsd5_exposure",)
+    )

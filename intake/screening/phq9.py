@@ -6,6 +6,9 @@ refusal never lowers the total (clinical-reference.md D1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     FREQUENCY_0_3,
@@ -14,9 +17,11 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     band_for,
     ints,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -75,6 +80,7 @@ INSTRUMENT = Instrument(
 TOTAL_LOINC = "44261-6"
 
 
+ITEM_MAX = 3
 _TABLES = (*(ints(0, 3),) * 8, {**ints(0, 3), "refused": 1})
 
 
@@ -84,10 +90,19 @@ def item_value(value: object) -> int | None:
     return t.total if t.answered else None
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
-    """Sum of items 1-9 (0-27), item 9 `refused` = 1; positive at >= cutoff (default 10)."""
-    t = tally(answers, KEYS, _TABLES, 3)
+def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
+    """The Score of a PHQ-9 tally: band, and positive at >= cutoff (default 10)."""
     if not t.answered:
         return NOT_ASKED
     positive = None if t.total is None else t.total >= cutoff
     return scored(t, positive, band_for(t.total, BANDS))
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
+    """Sum of items 1-9 (0-27), item 9 `refused` = 1; positive at >= cutoff (default 10)."""
+    return rate(tally(answers, KEYS, _TABLES, ITEM_MAX), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, ITEM_MAX, partial(rate, cutoff=cutoff))

@@ -43,14 +43,18 @@ INSTRUMENT = Instrument(
 )
 
 
+_NEGATIVE = Score(None, "negative", False)  # immutable: shared by every intake
+
+
 def score(answers: Answers) -> Score:
     """Rule: positive on pvs_1 yes, pvs_2 no, or pvs_3 yes; no number (score stays None)."""
-    a1, a2, a3 = (answers.get(k) for k in KEYS)
+    get = answers.get
+    a1, a2, a3 = get("pvs_1"), get("pvs_2"), get("pvs_3")
     if a1 is None and a2 is None and a3 is None:
         return NOT_ASKED
     hits = (a1 == "yes") + (a2 == "no") + (a3 == "yes")
     if hits:
         return Score(None, "positive", True, extra={"items_positive": hits})
     if a1 == "no" and a2 == "yes" and a3 == "no":
-        return Score(None, "negative", False)
+        return _NEGATIVE
     return Score(None, None, None, extra={"unknown": "some items unanswered"})

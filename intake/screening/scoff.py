@@ -6,6 +6,9 @@ part of the score.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -15,7 +18,9 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     scored,
+    sum_scorer,
     tally,
 )
 
@@ -52,12 +57,21 @@ INSTRUMENT = Instrument(
 _TABLES = (YES_1,) * 5
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
-    """Count of yes 0-5; positive at >= cutoff (default 2)."""
-    t = tally(answers, KEYS, _TABLES, 1)
+def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
+    """The Score of a SCOFF tally: positive at >= cutoff (default 2)."""
     if not t.answered:
         return NOT_ASKED
     return scored(t, None if t.total is None else t.total >= cutoff)
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
+    """Count of yes 0-5; positive at >= cutoff (default 2)."""
+    return rate(tally(answers, KEYS, _TABLES, 1), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.scoff) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
+    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff))
 
 
 def bmi(answers: Answers) -> float | None:

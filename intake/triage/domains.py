@@ -27,38 +27,36 @@ def reaches(s: Score, cutoff: float) -> bool | None:
     return None
 
 
-def _any(*parts: bool | None) -> bool | None:
-    if True in parts:
+def _any(a: bool | None, b: bool | None, c: bool | None) -> bool | None:
+    if a is True or b is True or c is True:
         return True
-    return None if None in parts else False
-
-
-def _all(*parts: bool | None) -> bool | None:
-    if False in parts:
-        return False
-    return None if None in parts else True
+    return None if a is None or b is None or c is None else False
 
 
 def compute_domains(
     answers: Mapping[str, Any], scores: Mapping[str, Score], c: Cutoffs, concerns: tuple[str, ...]
 ) -> dict[str, bool | None]:
     """DEP, DEP_SEV, ANX, ... for one intake."""
+    get = answers.get
     phq9, gad7, audit = scores["phq9"], scores["gad7"], scores["auditc"]
     dast = scores["dast"]
     ed = reaches(scores["scoff"], c.scoff)
-    body = bmi(answers)
-    ed_signs = _any(
-        None if body is None else body < c.bmi_ed_med,
-        answers.get("ed_red_flags_today") == "yes",
-        answers.get("ed_red_flags_month") == "yes",
-    )
-    alc_cutoff = c.auditc_male if answers.get("sex") == "male" else c.auditc_other
+    ed_med: bool | None = False
+    if ed is not False:  # only then do the medical signs matter
+        body = bmi(answers)
+        signs = _any(
+            None if body is None else body < c.bmi_ed_med,
+            get("ed_red_flags_today") == "yes",
+            get("ed_red_flags_month") == "yes",
+        )
+        # ED and signs, three-valued (ED is True or unknown here)
+        ed_med = False if signs is False else None if ed is None or signs is None else True
+    alc_cutoff = c.auditc_male if get("sex") == "male" else c.auditc_other
     couples_stated = "couples" in concerns or (
-        "relationships" in concerns and answers.get("partner_willing") == "yes"
+        "relationships" in concerns and get("partner_willing") == "yes"
     )
-    csi = scores["csi4"]
     # CSI-4 confirms distress when answered; unanswered or unknown does not take COUPLES away.
-    couples = couples_stated and csi.positive is not False
+    couples = couples_stated and scores["csi4"].positive is not False
     return {
         "DEP": reaches(phq9, c.phq9_dep),
         "DEP_SEV": reaches(phq9, c.phq9_dep_sev),
@@ -68,13 +66,13 @@ def compute_domains(
         "ADHD": reaches(scores["asrs"], c.asrs),
         "BIP": scores["mdq"].positive,
         "ED": ed,
-        "ED_MED": _all(ed, ed_signs) if ed is not False else False,
+        "ED_MED": ed_med,
         "ALC": reaches(audit, alc_cutoff),
         "DRUG": reaches(dast, c.dast),
         "ADDICT_SEV": _any(
             reaches(audit, c.auditc_severe),
             reaches(dast, c.dast_severe),
-            answers.get("withdrawal_risk") == "yes",
+            get("withdrawal_risk") == "yes",
         ),
         "OCD": reaches(scores["oci4"], c.oci4),
         "IPV": scores["pvs"].positive,

@@ -8,22 +8,19 @@ Pure and deterministic: the same answers and rules always give the same decision
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from intake.screening import Score
 
 from .domains import compute_domains
-from .loader import FROM_PREFERENCE
 from .model import Decision, Facts, Reason
 from .ruleset import Ruleset
-from .vocabulary import URGENCIES
-
-_RANK = {u: i for i, u in enumerate(URGENCIES)}  # 0 = crisis (most urgent)
 
 
 def _concerns(answers: Mapping[str, Any]) -> tuple[str, ...]:
     raw = answers.get("concerns")
-    if not isinstance(raw, list | tuple):
+    if not isinstance(raw, (list, tuple)):  # noqa: UP038 - the tuple form is faster
         return ()
     seen: list[str] = []
     for c in raw:
@@ -32,8 +29,16 @@ def _concerns(answers: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _best(rs: Ruleset, group: tuple[str, ...], scores: Mapping[str, Score]) -> str:
+@lru_cache(maxsize=4096)
+def _reason(rule_id: str, template: str, concern: str, domain: str, line: str) -> Reason:
+    """The Reason for steps 5-7 (few distinct ones: formatted once, then shared; immutable)."""
+    return Reason(rule_id, template.format(concern=concern, domain=domain, line=line))
+
+
+def _best(rs: Ruleset, group: list[str], scores: Mapping[str, Score]) -> str:
     """Within a group of positive domains, the one whose scale band is highest (tie: first)."""
+    if len(group) == 1:
+        return group[0]
     best, best_rank = group[0], -1
     for d in group:
         prefix = rs.precedence.band_of.get(d)
@@ -44,55 +49,54 @@ def _best(rs: Ruleset, group: tuple[str, ...], scores: Mapping[str, Score]) -> s
     return best
 
 
+def _positive(domains: Mapping[str, bool | None], names: tuple[str, ...]) -> list[str]:
+    """The names whose domain is positive, in order (a plain loop: this runs per decision)."""
+    out = []
+    for d in names:
+        if domains.get(d) is True:
+            out.append(d)
+    return out
+
+
 def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
-    """Primary service line, clinical-rules.md 4 steps 1-7 (first match wins)."""
-    for rule in rs.line_rules:
-        if rule.when(f):
-            f.flags.update(rule.flags)
-            reasons.append(rule.why)
-            assert rule.line is not None  # noqa: S101 - the loader guarantees it
-            return rule.line
+    """Primary service line, clinical-rules.md 4 steps 5-7 (steps 1-4 are the rules before)."""
     dom = f.domains
     st = rs.stated
     for concern in f.concerns:
-        own = st.own_screen.get(concern, ())
-        if not any(dom.get(d) is True for d in own):
+        own = _positive(dom, st.own_screen.get(concern, ()))
+        if not own:
             continue
-        outrank = tuple(d for d in st.outranked_by.get(concern, ()) if dom.get(d) is True)
+        outrank = _positive(dom, st.outranked_by.get(concern, ()))
         if outrank:
             d = _best(rs, outrank, f.scores)
             line = rs.domain_line[d]
-            text = st.outranked_reason.format(concern=concern, domain=rs.domain_label[d], line=line)
+            template = st.outranked_reason
         else:
-            d = next(d for d in own if dom.get(d) is True)
+            d = own[0]
             line = rs.domain_line[d]
-            text = st.reason.format(concern=concern, domain=rs.domain_label[d], line=line)
-        reasons.append(Reason(st.id, text))
+            template = st.reason
+        reasons.append(_reason(st.id, template, concern, rs.domain_label[d], line))
         return line
     for group in rs.precedence.order:
-        positive = tuple(d for d in group if dom.get(d) is True)
+        positive = _positive(dom, group)
         if positive:
             d = _best(rs, positive, f.scores)
             line = rs.domain_line[d]
-            text = rs.precedence.reason.format(concern="", domain=rs.domain_label[d], line=line)
-            reasons.append(Reason(rs.precedence.id, text))
+            pr = rs.precedence
+            reasons.append(_reason(pr.id, pr.reason, "", rs.domain_label[d], line))
             return line
     fb = rs.fallback
     for concern in f.concerns:
         if concern == "relationships":
             if f.answers.get("partner_willing") == "yes":
                 line = "couples"
-                reasons.append(
-                    Reason(fb.id, fb.reason.format(concern=concern, line=line, domain=""))
-                )
+                reasons.append(_reason(fb.id, fb.reason, concern, "", line))
                 return line
             reasons.append(Reason(fb.id, fb.relationships_reason))
             return "other"
         line_or_none = fb.concern_line.get(concern)
         if line_or_none is not None:
-            reasons.append(
-                Reason(fb.id, fb.reason.format(concern=concern, line=line_or_none, domain=""))
-            )
+            reasons.append(_reason(fb.id, fb.reason, concern, "", line_or_none))
             return line_or_none
     reasons.append(Reason(fb.id, fb.none_reason))
     return "other"
@@ -100,19 +104,17 @@ def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
 
 def _secondary(rs: Ruleset, f: Facts, primary: str) -> tuple[str, ...]:
     """Every other positive domain's line: stated concerns first, then precedence order."""
-    out: list[str] = []
     dom = f.domains
+    lines = rs.domain_line
+    seen = {primary}
+    result: list[str] = []
     for concern in f.concerns:
         for d in rs.stated.own_screen.get(concern, ()):
-            if dom.get(d) is True:
-                out.append(rs.domain_line[d])
-    for d, line in rs.domain_line.items():  # the table's order is the relevance order
-        if dom.get(d) is True:
-            out.append(line)
-    seen = {primary}
-    result = []
-    for line in out:
-        if line not in seen:
+            if dom.get(d) is True and (line := lines[d]) not in seen:
+                seen.add(line)
+                result.append(line)
+    for d, line in lines.items():  # the table's order is the relevance order
+        if dom.get(d) is True and line not in seen:
             seen.add(line)
             result.append(line)
     return tuple(result)
@@ -120,7 +122,7 @@ def _secondary(rs: Ruleset, f: Facts, primary: str) -> tuple[str, ...]:
 
 def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
     """Triage one intake's answers with a loaded ruleset (see `triage` for the contract)."""
-    if not isinstance(answers, Mapping):
+    if type(answers) is not dict and not isinstance(answers, Mapping):
         answers = {}
     scores = {p: fn(answers) for p, fn in rs.scorers.items()}
     concerns = _concerns(answers)
@@ -134,46 +136,19 @@ def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
         crisis_text,
     )
     reasons: list[Reason] = []
-    if any(s.prorated for s in scores.values()):
-        f.flags.add("prorated")
-
-    level = len(URGENCIES)  # below routine until a rule fires
-    for rule in rs.urgency_rules:
-        if rule.fallback and level < len(URGENCIES):  # "anything else": only when none fired
-            continue
-        if rule.when(f):
-            assert rule.urgency is not None  # noqa: S101 - the loader guarantees it
-            level = min(level, _RANK[rule.urgency])
-            f.flags.update(rule.flags)
-            reasons.append(rule.why)
-    f.urgency = URGENCIES[min(level, len(URGENCIES) - 1)]
-
-    for rule in rs.raise_rules:
-        if rule.when(f):
-            assert rule.raise_max is not None  # noqa: S101
-            cap = _RANK[rule.raise_max]
-            current = _RANK[f.urgency]
-            if current > cap:  # only ever more urgent, and never past the cap
-                f.urgency = URGENCIES[max(current - rule.raise_by, cap)]
-            f.flags.update(rule.flags)
-            reasons.append(rule.why)
-
-    f.line = _line(rs, f, reasons)
-
-    for rule in rs.flag_rules:
-        if rule.when(f):
-            f.flags.update(rule.flags)
-            reasons.append(rule.why)
-
-    modality = "either"
-    for rule in rs.modality_rules:
-        if rule.when(f):
-            modality = rule.modality or "either"
-            if modality == FROM_PREFERENCE:
-                pref = answers.get("modality_preference")
-                modality = pref if pref in ("in_person", "virtual") else "either"
-            reasons.append(rule.why)
+    for s in scores.values():
+        if s.prorated:
+            f.flags.add("prorated")
             break
+
+    run = rs.sections  # generated from the rules at load time (codegen.py)
+    run.urgency(f, reasons)
+    run.raises(f, reasons)
+    line = run.line(f, reasons)  # steps 1-4
+    f.line = line if line is not None else _line(rs, f, reasons)  # steps 5-7
+    run.flags(f, reasons)
+    modality = run.modality(f, reasons)
+    assert f.urgency is not None  # noqa: S101 - the urgency section always sets it
 
     return Decision(
         urgency=f.urgency,

@@ -14,8 +14,9 @@ from typing import Any
 
 from intake.screening import scorers
 
+from .codegen import compiled
 from .conditions import Where, compile_condition
-from .model import Rule, RulesetError
+from .model import FROM_PREFERENCE, Rule, RulesetError
 from .ruleset import FallbackStep, PrecedenceStep, Ruleset, StatedStep
 from .tables import (
     Ctx,
@@ -42,7 +43,6 @@ _RULE_FIELDS: Mapping[str, frozenset[str]] = {
     "flags": frozenset({"flags"}),
     "modality": frozenset({"modality"}),
 }
-FROM_PREFERENCE = "from_preference"
 
 
 def _rule(ctx: Ctx, section: str, raw: object) -> Rule:
@@ -230,6 +230,9 @@ def parse_ruleset(text: bytes, path: str) -> Ruleset:
         domain_label={d: str(labels[d]) for d in DOMAINS},
         flag_rules=flag_rules,
         modality_rules=modality_rules,
+        sections=compiled(
+            urgency_rules, raise_rules, line_rules, flag_rules, modality_rules, path=path
+        ),
         scorers=scorers(cutoffs),
     )
 

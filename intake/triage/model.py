@@ -8,6 +8,8 @@ from typing import Any
 
 from intake.screening import Score
 
+FROM_PREFERENCE = "from_preference"  # a modality rule's value: the person's stated preference
+
 
 class RulesetError(ValueError):
     """A rules file is unreadable or invalid; the message names file, rule and problem."""

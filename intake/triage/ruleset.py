@@ -10,6 +10,7 @@ from intake.screening import Cutoffs, Score, Scorer
 from intake.screening.base import Answers
 
 from .model import Rule, Target
+from .sections import Sections
 
 CUTOFF_LABELS: Mapping[str, str] = {
     "phq9_dep": "PHQ-9 total at or above this counts as depression symptoms (DEP)",
@@ -86,6 +87,7 @@ class Ruleset:
     domain_label: Mapping[str, str]
     flag_rules: tuple[Rule, ...]
     modality_rules: tuple[Rule, ...]
+    sections: Sections = field(repr=False)  # the rules above, compiled (what triage runs)
     scorers: Mapping[str, Scorer] = field(default_factory=dict, repr=False)
 
     def score(self, answers: Answers) -> dict[str, Score]:

@@ -1,0 +1,230 @@
+"""The fast paths give exactly what the plain readings give.
+
+`scorers(cutoffs)` (precomputed results per instrument) against each module's `score()`, and the
+generated rule sections (codegen.py) against the interpreted ones (sections.py), over generated
+answers, valid and invalid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intake.screening import (
+    NOT_ASKED,
+    Score,
+    asq,
+    asrs,
+    auditc,
+    csi4,
+    dast,
+    ecrrs,
+    gad7,
+    mdq,
+    oci4,
+    pcptsd5,
+    phq9,
+    pvs,
+    scoff,
+    scorers,
+)
+from intake.screening.base import Cutoffs
+from intake.triage import (
+    CONCERNS,
+    RULES_PATH,
+    STATES,
+    VOCABULARY,
+    Ruleset,
+    default_ruleset,
+    parse_ruleset,
+    triage,
+)
+from intake.triage.sections import interpreted
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_JUNK = st.sampled_from([True, False, 1.0, 0.0, 2.5, "1", "", "maybe", -1, 99, [1], {"a": 1}])
+
+
+def _valid(key: str) -> st.SearchStrategy[Any]:
+    spec = VOCABULARY[key]
+    if spec.kind == "choice":
+        return st.sampled_from(spec.values)
+    if spec.kind == "int":
+        return st.integers(0, 40)
+    if spec.kind == "number":
+        return st.floats(spec.low or 0, spec.high or 0, allow_nan=False)
+    if spec.kind == "state":
+        return st.sampled_from(sorted(STATES))
+    if spec.kind == "concerns":
+        return st.lists(st.sampled_from(CONCERNS), unique=True, max_size=4)
+    return st.sampled_from(["", "I feel low", "I want to end my life", "grief"])
+
+
+# Mostly valid answers with gaps; now and then an invalid value, which must be read the same way.
+answer_sets = st.fixed_dictionaries(
+    {}, optional={k: _valid(k) | _JUNK if k != "free_text" else _valid(k) for k in VOCABULARY}
+)
+cutoffs = st.builds(
+    Cutoffs,
+    phq9_dep=st.integers(0, 27),
+    gad7_anx=st.integers(0, 21),
+    pcptsd5=st.integers(0, 5),
+    asrs=st.integers(0, 6),
+    mdq_yes=st.integers(0, 13),
+    scoff=st.integers(0, 5),
+    auditc_male=st.integers(0, 12),
+    auditc_other=st.integers(0, 12),
+    auditc_severe=st.integers(0, 12),
+    dast=st.integers(0, 10),
+    oci4=st.integers(0, 16),
+    csi4_distress=st.sampled_from([0.0, 7.5, 13.5, 21.0, 22.0]),
+)
+
+REFERENCE: dict[str, Callable[[dict[str, Any], Cutoffs], Score]] = {
+    "asq": lambda a, c: asq.score(a),
+    "phq9": lambda a, c: phq9.score(a, c.phq9_dep),
+    "gad7": lambda a, c: gad7.score(a, c.gad7_anx),
+    "pcptsd5": lambda a, c: pcptsd5.score(a, c.pcptsd5),
+    "asrs": lambda a, c: asrs.score(a, c.asrs),
+    "mdq": lambda a, c: mdq.score(a, c.mdq_yes),
+    "scoff": lambda a, c: scoff.score(a, c.scoff),
+    "auditc": lambda a, c: auditc.score(a, c.auditc_male, c.auditc_other, c.auditc_severe),
+    "dast": lambda a, c: dast.score(a, c.dast),
+    "oci4": lambda a, c: oci4.score(a, c.oci4),
+    "csi4": lambda a, c: csi4.score(a, c.csi4_distress),
+    "ecrrs": lambda a, c: ecrrs.score(a),
+    "pvs": lambda a, c: pvs.score(a),
+}
+
+
+def _same(fast: Score, ref: Score) -> None:
+    assert (fast is NOT_ASKED) is (ref is NOT_ASKED)
+    assert fast == ref
+    assert type(fast) is type(ref) and type(fast.extra) is type(ref.extra)
+
+
+@SETTINGS
+@given(answer_sets, cutoffs)
+def test_compiled_scorers_match_each_instruments_score(answers: dict[str, Any], c: Cutoffs) -> None:
+    fast = scorers(c)
+    assert set(fast) == set(REFERENCE)
+    for prefix, fn in fast.items():
+        _same(fn(answers), REFERENCE[prefix](answers, c))
+
+
+@pytest.mark.parametrize("prefix", ["phq9", "gad7", "mdq", "pcptsd5", "csi4"])
+def test_precomputed_results_never_share_a_mutable_extra(prefix: str) -> None:
+    partly = {f"{prefix}_1": 1, f"{prefix}_2": 1, "pcptsd5_exposure": "no"}
+    fn = scorers()[prefix]
+    first, second = fn(partly), fn(dict(partly))
+    assert first == second
+    if first.extra:
+        assert first.extra is not second.extra
+
+
+# Every operator of the condition language, as [[flags]] rules (all of which are evaluated), and
+# urgency/raise rules reading what earlier rules set. Appended to the shipped rules.
+_ZOO = [
+    '{ key = "phq9_3", ne = 2 }',
+    '{ key = "sex", ne = "male" }',
+    '{ key = "phq9_2", in = [1, 2] }',
+    '{ key = "mdq_problem", in = ["moderate", "serious"] }',
+    '{ key = "age", gte = 65 }',
+    '{ key = "age", gt = 30 }',
+    '{ key = "weight_kg", lte = 50.5 }',
+    '{ key = "height_cm", lt = 160 }',
+    '{ key = "height_cm", eq = 170.5 }',
+    '{ key = "drug_times", eq = 4 }',
+    '{ key = "drug_times", ne = 0 }',
+    '{ key = "location", answered = true }',
+    '{ key = "free_text", answered = false }',
+    '{ score = "phq9", eq = 10 }',
+    '{ score = "gad7", gte = 7 }',
+    '{ score = "oci4", gt = 3 }',
+    '{ score = "csi4", lte = 12 }',
+    '{ score = "dast", lt = 2 }',
+    '{ score = "auditc", between = [3, 7] }',
+    '{ score = "scoff", positive = true }',
+    '{ score = "pvs", positive = false }',
+    '{ score = "dast", band = "low" }',
+    '{ score = "gad7", in = ["mild", "severe"] }',
+    '{ domain = "COUPLES" }',
+    '{ domain_any = ["ADHD", "OCD", "ED_MED"] }',
+    '{ flag = "inconsistent" }',
+    '{ concern = "trauma" }',
+    '{ concern_any = ["adhd", "not_sure"] }',
+    '{ none_answered = ["asq", "pvs"] }',
+    '{ text_matches = "crisis_words" }',
+    '{ urgency = "soon" }',
+    '{ line = "anxiety" }',
+    '{ not = { any = [ { always = true }, { key = "age", lt = 1 } ] } }',
+    '{ all = [ { not = { domain = "DEP" } }, { any = [ { concern = "ocd" }, '
+    '{ key = "psychosis", eq = "yes" } ] } ] }',
+]
+ZOO_RULES = (
+    RULES_PATH.read_text(encoding="utf-8")
+    + "".join(
+        f'\n[[flags]]\nid = "Z{n}"\nwhen = {cond}\nflags = ["inconsistent"]\nreason = "zoo {n}"\n'
+        for n, cond in enumerate(_ZOO, 1)
+    )
+    + """
+[[urgency]]
+id = "ZU"
+when = { all = [ { flag = "crisis_text" }, { key = "age", lt = 25 } ] }
+urgency = "crisis"
+flags = ["minor"]
+reason = "zoo urgency reading a flag set by an earlier rule"
+
+[[raise]]
+id = "ZR"
+when = { all = [ { urgency = "routine" }, { concern = "bipolar" } ] }
+by = 2
+max = "crisis"
+reason = "zoo raise"
+"""
+)
+
+
+def _interpreted(rs: Ruleset) -> Ruleset:
+    plain = interpreted(
+        rs.urgency_rules, rs.raise_rules, rs.line_rules, rs.flag_rules, rs.modality_rules
+    )
+    return dataclasses.replace(rs, sections=plain)
+
+
+ZOO = parse_ruleset(ZOO_RULES.encode("utf-8"), "zoo.toml")
+PAIRS = [(default_ruleset(), _interpreted(default_ruleset())), (ZOO, _interpreted(ZOO))]
+
+
+@SETTINGS
+@given(answer_sets)
+def test_generated_sections_match_the_interpreted_rules(answers: dict[str, Any]) -> None:
+    for compiled, plain in PAIRS:
+        assert triage(answers, compiled) == triage(answers, plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(VOCABULARY)), _JUNK | st.none()))
+def test_generated_sections_match_on_garbage(answers: dict[str, Any]) -> None:
+    for compiled, plain in PAIRS:
+        assert triage(answers, compiled) == triage(answers, plain)
+
+
+def test_zoo_rules_fire() -> None:
+    """The zoo is not vacuous: its rules fire on ordinary answers."""
+    d = triage({"age": 70, "phq9_2": 1, "concerns": ["trauma", "bipolar"], "sex": "female"}, ZOO)
+    fired = {r.rule for r in d.reasons}
+    assert {"Z2", "Z3", "Z5", "Z6", "Z13", "Z26", "Z27", "ZR"} <= fired
+
+
+def test_generated_source_is_kept_for_review() -> None:
+    source = default_ruleset().sections.source
+    for name in ("urgency", "raises", "line", "flags", "modality"):
+        assert f"def {name}(f, reasons):" in source
+    assert "asq_5" in source
