@@ -204,7 +204,8 @@ def _check_calendar(settings: Mapping[str, Any]) -> None:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: database errors must not quote the values (PHI) into logs.
     if url.startswith("sqlite"):
         # Web, worker and beat share one file: wait for a lock instead of failing at once.
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}

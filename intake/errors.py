@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -59,13 +60,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
-        # Log the type and where, not the request data (it may hold PHI).
+        # The type and the code path only: an exception's message can quote request data or
+        # SQL parameters (PHI), so it is never logged.
+        frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
         log.error(
-            "unhandled %s on %s %s",
-            type(exc).__name__,
-            request.method,
-            request.path,
-            exc_info=exc if app.config["APP_ENV"] != "production" else None,
+            "unhandled %s on %s %s\n%s", type(exc).__name__, request.method, request.path, frames
         )
         if wants_json():
             return problem(500, MESSAGES[500])
