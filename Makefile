@@ -32,14 +32,15 @@ run: install
 services:
 	@bash scripts/ensure-services.sh
 
-## test: install dev tools, start local services if needed, run lint and the whole suite
-test: install-dev services
-	$(BIN)/lint-imports
+## test: install dev tools, start local services if needed, run the linters and the whole suite
+test: install-dev services lint
 	$(BIN)/pytest
 
+## lint: ruff (rules and format), mypy (strict on the pure core), import-linter contracts
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy intake workers
 	$(BIN)/lint-imports
 
 ## bench: triage decisions per second, and submit-to-SMTP latency (needs PostgreSQL and Redis)

@@ -22,7 +22,9 @@ QUESTIONNAIRE_URL = "https://wayfinder.example/fhir/Questionnaire/intake"
 REFERENCE_SYSTEM = "https://wayfinder.example/fhir/intake-reference"
 VERSION = "1.0.0"
 
-_ANY_POSITIVE = [(f"asq_{i}", "=", v) for i in range(1, 5) for v in ("yes", "refused")]
+_ANY_POSITIVE: list[tuple[str, str, object]] = [
+    (f"asq_{i}", "=", v) for i in range(1, 5) for v in ("yes", "refused")
+]
 ENABLE_WHEN: dict[str, list[tuple[str, str, object]]] = {
     "asq_4_when": [("asq_4", "=", "yes")],
     "asq_5": _ANY_POSITIVE,
@@ -98,7 +100,9 @@ def _question(item: Item, required: bool = False) -> dict[str, Any]:
     return q
 
 
-def _simple(link_id: str, text: str, kind: str, required: bool = False, **extra: Any) -> dict:
+def _simple(
+    link_id: str, text: str, kind: str, required: bool = False, **extra: Any
+) -> dict[str, Any]:
     return {"linkId": link_id, "text": text, "type": kind, "required": required, **extra}
 
 

@@ -20,7 +20,7 @@ DECLINE_REASON_MAX = 500
 
 
 def _profile() -> ClinicianProfile:
-    profile = current_user.clinician
+    profile: ClinicianProfile | None = current_user.clinician
     if profile is None:
         abort(404)
     return profile
