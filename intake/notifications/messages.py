@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from intake.escalation.hours import parse_seconds
 from intake.models import Notification, NotificationKind
 
 SUBJECTS = {
@@ -82,6 +83,7 @@ def _context(row: Notification) -> dict[str, Any]:
         "modality": intake.modality if intake else None,
         "link": link(row),
         "practice_phone": current_app.config["PRACTICE_PHONE"],
+        "ack_minutes": _ack_minutes(),
         "notification_id": row.id,
         "why": extra.get("why"),
         "level": extra.get("level"),
@@ -106,3 +108,8 @@ def link(row: Notification) -> str:
     if row.kind in ACKNOWLEDGE_KINDS and why != "not_accepted":
         return f"{base}/staff/intakes/{row.intake.id}/acknowledge"
     return f"{base}/staff/intakes/{row.intake.id}"
+
+
+def _ack_minutes() -> int:
+    """Minutes until an unacknowledged crisis alert escalates (the first escalation step)."""
+    return max(1, parse_seconds(current_app.config["CRISIS_ESCALATION_SECONDS"])[0] // 60)
