@@ -59,6 +59,7 @@ class SmtpSink:
     reply: Callable[[Received], str | None] | None = None
     hold: threading.Event = field(default_factory=threading.Event)
     holding: threading.Event = field(default_factory=threading.Event)
+    dropped: threading.Event = field(default_factory=threading.Event)  # a held client went away
     refused: list[tuple[Received, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,9 +69,13 @@ class SmtpSink:
             list(envelope.rcpt_tos),
             message_from_bytes(envelope.content, policy=policy.default),  # type: ignore[arg-type]
         )
-        while self.hold.is_set():
-            self.holding.set()
-            await asyncio.sleep(0.02)
+        try:
+            while self.hold.is_set():
+                self.holding.set()
+                await asyncio.sleep(0.02)
+        except asyncio.CancelledError:
+            self.dropped.set()
+            raise
         scripted = self.reply(received) if self.reply else None
         if scripted:
             with self.lock:
