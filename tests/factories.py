@@ -35,7 +35,12 @@ def answers(**overrides: Any) -> dict[str, Any]:
 
 def form_data(contact: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """The same person as posted by the web form (strings, list for concerns)."""
-    data: dict[str, Any] = {**CONTACT, **(contact or {})}
+    data: dict[str, Any] = {
+        **CONTACT,
+        **(contact or {}),
+        "consent_contact": "yes",
+        "consent_privacy": "yes",
+    }
     for key, value in answers(**overrides).items():
         data[key] = value if isinstance(value, list) else str(value)
     return data

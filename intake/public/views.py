@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from intake import drafts, services
 from intake.extensions import db, limiter
-from intake.models import Intake, IntakeStatus
+from intake.models import Intake, IntakeStatus, utcnow
 from intake.public import bp, steps
 from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
@@ -162,7 +162,11 @@ def submit_whole_form() -> Any:
     """The whole form in one post (scripts and older pages); same checks, one intake per token."""
     contact, answers, shape_errors = parse(request.form)
     errors = dict(shape_errors)
+    consent = {k: request.form.get(f"consent_{k}") == "yes" for k in ("contact", "privacy")}
+    if not all(consent.values()):
+        errors["consent"] = "Please tick both boxes to agree, so we can contact you."
     if not errors:
+        contact["consent"] = {**consent, "at": utcnow().isoformat()}
         try:
             result = services.submit_intake(
                 contact,

@@ -109,3 +109,23 @@ def test_crisis_submission_shows_crisis_help_and_alerts_on_call(
         assert intake.urgency == "crisis" and intake.crisis_at is not None
         alerts = db.session.query(Notification).filter_by(kind="crisis_alert").count()
         assert alerts >= 3  # on-call clinician, backup and the coordinator(s)
+
+
+def test_the_whole_form_in_one_post_needs_consent_too(app: Any, client: Any, demo: Any) -> None:
+    data = factories.form_data()
+    data.pop("consent_privacy")
+    response = client.post("/", data=data)
+    assert response.status_code == 422 and "tick both boxes" in response.text
+    assert count(app, Intake) == 0
+
+
+def test_no_phi_in_the_app_log(app: Any, client: Any, demo: Any, caplog: Any) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client.post("/", data=factories.form_data(email="canary@example.org"))
+    client.post("/api/v1/intakes", json=factories.payload(phq9_3=9))  # a 422 with field errors
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "submitted" in logged  # the app's own log lines were captured
+    for canary in ("Canary", "Zebrafinch", "555 0142", "canary@example.org", "canary-free-text"):
+        assert canary not in logged, canary
