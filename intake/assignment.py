@@ -24,6 +24,7 @@ from intake.models import (
     Intake,
     Location,
     User,
+    as_utc,
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -111,10 +112,7 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
         return None
 
     def rank(p: ClinicianProfile) -> tuple[int, datetime, int]:
-        last = p.last_assigned_at
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=UTC)
-        return loads.get(p.id, 0), last or _EPOCH, p.id
+        return loads.get(p.id, 0), as_utc(p.last_assigned_at) or _EPOCH, p.id
 
     best = min(open_, key=rank)
     load = loads.get(best.id, 0)

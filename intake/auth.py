@@ -51,7 +51,10 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
+    # Browsers read a backslash as a slash, so "/" + "\\evil.example" would leave the site.
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
         return None
     return target
 

@@ -26,10 +26,10 @@ def mailbox() -> Any:
 
 @bp.get("/mailbox/<name>")
 def message(name: str) -> Any:
-    for stem, msg in _messages():
-        if stem == name:
-            body = msg.get_body(preferencelist=("plain",))
-            return render_template(
-                "dev/message.html", msg=msg, body=body.get_content() if body else ""
-            )
-    abort(404)
+    """One message: read that file only (names are Message-ID stems, never paths)."""
+    path = Path(current_app.config["MAILBOX_DIR"]) / f"{name}.eml"
+    if not name.replace("-", "").isalnum() or not path.is_file():
+        abort(404)
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    body = msg.get_body(preferencelist=("plain",))
+    return render_template("dev/message.html", msg=msg, body=body.get_content() if body else "")

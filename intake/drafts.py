@@ -20,7 +20,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from intake import jobs, services
+from intake import jobs, notifications, services
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
 from intake.triage import triage
@@ -32,7 +32,6 @@ RESUME_MAX_AGE = timedelta(days=7)
 DRAFT_TTL = timedelta(days=30)
 CRISIS_RULES = ("C1", "C2", "C3", "C4", "C5", "C6")
 SUPPORT_RULES = ("U1", "U2", "U3a", "U3b", "U3c", "U3d", "U3e")
-# Parts of the record the form collects that `validation.clean_contact` does not know (yet).
 
 
 class DraftClosed(Exception):
@@ -194,13 +193,13 @@ def request_resume_link(draft: Intake) -> Notification | None:
             Notification.intake_id == draft.id, Notification.kind == NotificationKind.RESUME_LINK
         )
     )
-    row = Notification(
-        kind=NotificationKind.RESUME_LINK,
-        intake=draft,
+    row = notifications.add(
+        NotificationKind.RESUME_LINK,
+        draft,
+        None,
+        f"resume:{draft.id}:{(sent or 0) + 1}",
         to_patient=True,
-        dedupe_key=f"resume:{draft.id}:{(sent or 0) + 1}",
     )
-    db.session.add(row)
     services.audit("draft.resume_link", "intake", draft.id)
     db.session.commit()
     jobs.dispatch_notifications([row.id])

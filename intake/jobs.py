@@ -27,7 +27,7 @@ _RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 _paused_until = 0.0
 
 
-def dispatch(name: str, *ids: int, countdown: float | None = None) -> bool:
+def dispatch(name: str, *ids: int) -> bool:
     """Send task `name` with ids only. Returns False (and logs) when the broker refused it."""
     global _paused_until
     if not current_app.config["DISPATCH_TASKS"]:
@@ -36,9 +36,7 @@ def dispatch(name: str, *ids: int, countdown: float | None = None) -> bool:
         return False
     celery = current_app.extensions["celery"]
     try:
-        celery.send_task(
-            name, args=list(ids), countdown=countdown, retry=True, retry_policy=_RETRY_POLICY
-        )
+        celery.send_task(name, args=list(ids), retry=True, retry_policy=_RETRY_POLICY)
     except Exception as exc:  # broker down or unreachable: the outbox row stays pending
         _paused_until = time.monotonic() + float(current_app.config["DISPATCH_PAUSE_SECONDS"])
         log.warning(

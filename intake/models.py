@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
@@ -60,7 +60,11 @@ class AssignmentStatus(enum.StrEnum):
 OPEN_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 
-def _tz(dt: datetime | None) -> datetime | None:
+@overload
+def as_utc(dt: datetime) -> datetime: ...
+@overload
+def as_utc(dt: None) -> None: ...
+def as_utc(dt: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
@@ -175,10 +179,10 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
         return None
 
     def waiting_since(self) -> datetime:
-        return _tz(self.submitted_at or self.created_at)  # type: ignore[return-value]
+        return as_utc(self.submitted_at or self.created_at)
 
     def waiting_since_crisis(self) -> datetime:
-        return _tz(self.crisis_at or self.submitted_at or self.created_at)  # type: ignore[return-value]
+        return as_utc(self.crisis_at or self.submitted_at or self.created_at)
 
 
 class Assignment(db.Model):  # type: ignore[name-defined,misc]
@@ -275,6 +279,7 @@ __all__ = [
     "NotificationStatus",
     "OnCallShift",
     "Role",
+    "as_utc",
     "User",
     "utcnow",
 ]

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from intake.extensions import db
-from intake.models import Intake, IntakeStatus, Notification, NotificationStatus
+from intake.models import (
+    Assignment,
+    ClinicianProfile,
+    Intake,
+    IntakeStatus,
+    Notification,
+    NotificationStatus,
+)
 
 OPEN_STATUSES = (
     IntakeStatus.SUBMITTED,
@@ -21,6 +29,12 @@ def dashboard_intakes(limit: int = 200) -> list[Intake]:
     return list(
         db.session.scalars(
             select(Intake)
+            # The list shows each intake's assignee: load them in two queries, not per row.
+            .options(
+                selectinload(Intake.assignments)
+                .joinedload(Assignment.clinician)
+                .joinedload(ClinicianProfile.user)
+            )
             .where(
                 or_(
                     Intake.status.in_(OPEN_STATUSES),
@@ -41,6 +55,7 @@ def dead_notifications(limit: int = 50) -> list[Notification]:
     return list(
         db.session.scalars(
             select(Notification)
+            .options(joinedload(Notification.intake))
             .where(Notification.status == NotificationStatus.DEAD)
             .order_by(Notification.id.desc())
             .limit(limit)

@@ -21,7 +21,7 @@ def send_notification(self, notification_id: int) -> None:  # type: ignore[no-un
         delay = notifications.deliver(notification_id)
     except SoftTimeLimitExceeded:
         # Give the claim back now rather than when its lease runs out.
-        delay = notifications.release(notification_id, "time limit") or None
+        delay = notifications.release(notification_id, "time limit")
     if delay is not None:
         # The row says 'retry' with its due time; the sweep re-dispatches it if this is lost.
         raise self.retry(countdown=delay)

@@ -65,9 +65,9 @@ def create_intake() -> Any:
                 "message": "Use a printable key of at most 100 characters.",
             }
         )
+    if errors:
+        return problem(422, "Some fields need attention.", errors=errors)
     try:
-        if errors:
-            raise ValidationFailed([])
         result = services.submit_intake(
             payload.get("contact"),
             payload.get("answers"),
@@ -76,8 +76,7 @@ def create_intake() -> Any:
             idempotency_key=f"api:{key}" if key else None,
         )
     except ValidationFailed as exc:
-        errors += [e.to_dict() for e in exc.errors]
-        return problem(422, "Some fields need attention.", errors=errors)
+        return problem(422, "Some fields need attention.", errors=[e.to_dict() for e in exc.errors])
     response = jsonify(_body(result.intake))
     response.status_code = 201 if result.created else 200
     return response

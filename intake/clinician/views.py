@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from intake import services
 from intake.auth import role_required
@@ -33,6 +34,7 @@ def assignments() -> Any:
     rows = db.session.scalars(
         select(Assignment)
         .join(Intake)
+        .options(contains_eager(Assignment.intake))  # one query, not one per row
         .where(Assignment.clinician_id == profile.id, Assignment.status.in_(OPEN_ASSIGNMENT))
         .order_by(Intake.urgency_rank, Intake.submitted_at)
     ).all()
@@ -61,7 +63,7 @@ def intake_detail(intake_id: int) -> Any:
     )
 
 
-def _after(result: services.Outcome, assignment_id: int, done: str) -> Any:
+def _after(result: services.Outcome, done: str) -> Any:
     if result is services.Outcome.NOT_FOUND:
         abort(404)
     if result is services.Outcome.DONE:
@@ -75,7 +77,7 @@ def _after(result: services.Outcome, assignment_id: int, done: str) -> Any:
 @role_required(Role.CLINICIAN)
 def accept(assignment_id: int) -> Any:
     result = services.accept(assignment_id, current_user, request.remote_addr)
-    return _after(result, assignment_id, "Accepted. The intake is yours.")
+    return _after(result, "Accepted. The intake is yours.")
 
 
 @bp.post("/assignments/<int:assignment_id>/decline")
@@ -89,4 +91,4 @@ def decline(assignment_id: int) -> Any:
             abort(404)
         return redirect(url_for("clinician.intake_detail", intake_id=assignment.intake_id))
     result = services.decline(assignment_id, current_user, reason, request.remote_addr)
-    return _after(result, assignment_id, "Declined. The intake went back to its queue.")
+    return _after(result, "Declined. The intake went back to its queue.")

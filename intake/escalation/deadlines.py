@@ -80,11 +80,14 @@ def _escalate_crises(now: datetime) -> list[Notification]:
         .with_for_update(skip_locked=True)
     ).all()
     rows: list[Notification] = []
+    by_level: dict[int, dict[int, User]] = {}  # the same people for every intake at a level
     for intake in intakes:
         level = due_level(now - intake.waiting_since_crisis(), thresholds)
         if level <= intake.escalation_level:
             continue
-        recipients = _crisis_recipients(level, now)
+        if level not in by_level:
+            by_level[level] = _crisis_recipients(level, now)
+        recipients = by_level[level]
         for user in recipients.values():
             key = f"escalation:{intake.id}:{level}:{user.id}"
             if not notifications.exists(key):

@@ -19,7 +19,15 @@ from sqlalchemy import func, or_, select, update
 
 from intake import jobs
 from intake.extensions import db
-from intake.models import Intake, Notification, NotificationKind, NotificationStatus, User, utcnow
+from intake.models import (
+    Intake,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    User,
+    as_utc,
+    utcnow,
+)
 from intake.notifications.mailers import DeliveryError, mailer
 from intake.notifications.messages import compose, message_id, recipient_address
 
@@ -93,9 +101,8 @@ def claim(notification_id: int) -> Claim:
         )
     ).one_or_none() or (None, None)
     if status == NotificationStatus.SENDING and claimed_at is not None:
-        if claimed_at.tzinfo is None:  # SQLite
-            claimed_at = claimed_at.replace(tzinfo=now.tzinfo)
-        return Claim(False, max(1.0, (claimed_at + _lease() - now).total_seconds() + 1))
+        lease_ends = as_utc(claimed_at) + _lease()
+        return Claim(False, max(1.0, (lease_ends - now).total_seconds() + 1))
     return Claim(False)
 
 
@@ -143,13 +150,13 @@ def deliver(notification_id: int) -> float | None:
     return None
 
 
-def release(notification_id: int, error: str) -> float:
+def release(notification_id: int, error: str) -> float | None:
     """Give back a claim this run cannot finish (soft time limit): retry after a backoff."""
     db.session.rollback()
     row = db.session.get(Notification, notification_id, populate_existing=True)
     if row is None or row.status != NotificationStatus.SENDING:
-        return 0.0
-    return _failed(row, DeliveryError(error, transient=True)) or 0.0
+        return None
+    return _failed(row, DeliveryError(error, transient=True))
 
 
 def _failed(row: Notification, exc: DeliveryError) -> float | None:

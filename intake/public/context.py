@@ -65,12 +65,12 @@ def step_context(
         "height": HEIGHT,
         "weight": WEIGHT,
         "error_links": {name: _error_anchor(name) for name in errors},
-        **wording.form_context(),
+        **wording.form_context(page.name),
     }
     if page.name == "review" and draft is not None:
         context["sections"] = review.sections(dict(draft.contact or {}), answers)
         context["field_pages"] = {
-            name: _page_of(name.split(".", 1)[-1], answers) for name in errors
+            name: _page_of(name.split(".", 1)[-1], answers) for name in errors if name != "consent"
         }
     return context
 
@@ -101,7 +101,7 @@ def _page_of(key: str, answers: dict[str, Any]) -> str:
             return page.name
     if key in ("concerns", "free_text"):
         return "concerns"
-    if key in ("modality_preference", "location"):
+    if key in ("modality_preference", "location") or key.startswith(("availability", "insurance")):
         return "preferences"
     return "about"
 

@@ -19,7 +19,6 @@ CONTACT_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone", 
 TEXT_ANSWERS = ("state", "modality_preference", "location", "free_text", "sex")
 LIST_ANSWERS = ("concerns",)
 NUMBER_ANSWERS = {"height_cm": float, "weight_kg": float, "drug_times": int}
-FIELD_MAX = 4000  # longer than any field we accept; longer values are refused, not cut
 CM_PER_INCH, KG_PER_LB = 2.54, 0.45359237
 
 Errors = list[tuple[str, str]]

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from intake import validation
 from intake.extensions import db
 from intake.models import Location
-from intake.public import formdata, wording
+from intake.public import formdata
 from intake.public.pages import BY_NAME, Page, shown_keys
 from intake.triage import validate_answers
 from intake.triage.vocabulary import FREE_TEXT_MAX
@@ -110,7 +111,7 @@ def preferences(form: MultiDict[str, str]) -> StepResult:
     if "answers.modality_preference" in result.errors:
         result.errors["answers.modality_preference"] = "Please choose one of the answers shown."
     slots = [s for s in form.getlist("availability") if s]
-    if any(s not in wording.AVAILABILITY_VALUES for s in slots):
+    if any(s not in validation.AVAILABILITY for s in slots):
         result.errors["contact.availability"] = "Please choose times from the list."
     assert result.contact is not None  # noqa: S101 - set above
     result.contact["availability"] = list(dict.fromkeys(slots))

@@ -18,7 +18,7 @@ from intake.public import bp, steps
 from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
 from intake.public.pages import BY_NAME, neighbour
-from intake.public.wording import CONTACT_BY, form_context, next_steps
+from intake.public.wording import CONTACT_BY, next_steps
 from intake.validation import ValidationFailed
 
 STEP_LIMIT = "60 per minute; 600 per hour"
@@ -238,4 +238,4 @@ def csrf_failed(exc: CSRFError) -> Any:
     return _render(name, _draft(), request.form or MultiDict(), {}, 400, notice=notice)
 
 
-__all__ = ["bp", "form_context"]
+__all__ = ["bp"]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Location
-from intake.screening import INSTRUMENTS, SAFETY
 from intake.triage import default_ruleset
 
 CONCERNS = (
@@ -86,6 +84,10 @@ STATES = (
     ("WV", "West Virginia"),
     ("WI", "Wisconsin"),
     ("WY", "Wyoming"),
+    ("AS", "American Samoa"),
+    ("GU", "Guam"),
+    ("MP", "Northern Mariana Islands"),
+    ("VI", "U.S. Virgin Islands"),
 )
 
 
@@ -103,7 +105,6 @@ AVAILABILITY = (
     ("weekday_evenings", "Weekday evenings"),
     ("weekends", "Weekends"),
 )
-AVAILABILITY_VALUES = frozenset(v for v, _ in AVAILABILITY)
 # Friendly notes above follow-up questions (the instruments' asked_if_text is for staff).
 FOLLOW_UP_NOTES = {
     "asq_4_when": "Because you answered yes:",
@@ -125,19 +126,17 @@ def label(options: Any, value: object) -> str:
     return str(value)
 
 
-def form_context() -> dict[str, Any]:
+def form_context(page_name: str) -> dict[str, Any]:
+    """What the step templates read; the clinic list (a query) only where it is shown."""
     return {
-        "asq": INSTRUMENTS["asq"],
-        "safety": SAFETY,
         "concerns": CONCERNS,
         "modalities": MODALITIES,
         "states": STATES,
         "sexes": SEXES,
         "contact_methods": CONTACT_METHODS,
         "availability": AVAILABILITY,
-        "locations": locations(),
+        "locations": locations() if page_name == "preferences" else [],
         "follow_up_notes": FOLLOW_UP_NOTES,
-        "submission_token": secrets.token_hex(16),
     }
 
 

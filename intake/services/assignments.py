@@ -44,6 +44,21 @@ def accept_deadline(urgency: str | None, start: datetime) -> datetime | None:
     return hours.add_business_days(start, days, cal)
 
 
+def queue_for_coordinators(intake: Intake, why: str) -> list[Notification]:
+    """Leave `intake` in its queue and tell every coordinator (one row each per routing round)."""
+    round_ = len(intake.assignments)
+    audit("intake.queued", "intake", intake.id, queue=intake.queue, why=why)
+    return [
+        notifications.add(
+            NotificationKind.QUEUE_UNASSIGNED,
+            intake,
+            user,
+            f"unassigned:{intake.id}:{user.id}:{round_}",
+        )
+        for user in coordinators()
+    ]
+
+
 def route(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification]:
     """Offer `intake` to the best eligible clinician, or leave it queued and tell coordinators.
 
@@ -52,17 +67,7 @@ def route(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification
     choice = choose_clinician(intake, exclude=exclude)
     if choice is None:
         intake.status = IntakeStatus.SUBMITTED
-        round_ = len(intake.assignments)
-        audit("intake.queued", "intake", intake.id, queue=intake.queue, why="no eligible")
-        return [
-            notifications.add(
-                NotificationKind.QUEUE_UNASSIGNED,
-                intake,
-                user,
-                f"unassigned:{intake.id}:{user.id}:{round_}",
-            )
-            for user in coordinators()
-        ]
+        return queue_for_coordinators(intake, "no eligible")
     now = utcnow()
     assignment = Assignment(
         intake=intake,

@@ -20,9 +20,8 @@ from intake.models import (
     User,
     utcnow,
 )
+from intake.notifications.messages import ACKNOWLEDGE_KINDS
 from intake.services.common import audit, coordinators, on_call
-
-ALERT_KINDS = (NotificationKind.CRISIS_ALERT, NotificationKind.ESCALATION)
 
 
 def crisis_alert_rows(intake: Intake) -> list[Notification]:
@@ -64,7 +63,7 @@ def may_acknowledge(intake: Intake, user: User) -> bool:
         select(Notification.id).where(
             Notification.intake_id == intake.id,
             Notification.recipient_user_id == user.id,
-            Notification.kind.in_(ALERT_KINDS),
+            Notification.kind.in_(ACKNOWLEDGE_KINDS),
         )
     )
     if alerted is not None:
@@ -75,7 +74,12 @@ def may_acknowledge(intake: Intake, user: User) -> bool:
 
 def acknowledge_crisis(intake_id: int, actor: User, ip: str | None = None) -> Ack:
     """Record who took responsibility for a crisis alert; later escalations stop."""
-    intake = db.session.scalar(select(Intake).where(Intake.id == intake_id).with_for_update())
+    intake = db.session.scalar(
+        select(Intake)
+        .where(Intake.id == intake_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the view may have loaded it before the lock
+    )
     if intake is None or not may_acknowledge(intake, actor):
         db.session.rollback()
         return Ack.NOT_FOUND

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import jobs, notifications
 from intake.extensions import db
-from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
-from intake.services.assignments import route
-from intake.services.common import audit, coordinators, new_reference, urgency_rank
+from intake.models import Intake, IntakeStatus, NotificationKind, utcnow
+from intake.services.assignments import queue_for_coordinators, route
+from intake.services.common import audit, new_reference, urgency_rank
 from intake.services.crisis import crisis_alert_rows
 from intake.triage import Decision, triage
 from intake.validation import ValidationFailed, age_on, clean_answers, clean_contact
@@ -86,7 +86,11 @@ def submit_intake(
     )
     # Crisis alerts first: they are dispatched first, so they reach the worker first.
     rows = crisis_alert_rows(intake) if decision.urgency == "crisis" else []
-    rows += _staff_first(intake) if _needs_staff_first(decision) else route(intake)
+    rows += (
+        queue_for_coordinators(intake, "staff pathway")
+        if _needs_staff_first(decision)
+        else route(intake)
+    )
     if clean.get("email"):
         rows.append(
             notifications.add(
@@ -122,13 +126,3 @@ def _apply_decision(intake: Intake, decision: Decision) -> None:
 def _needs_staff_first(decision: Decision) -> bool:
     """Minors and incomplete intakes go to coordinators, not straight to a clinician."""
     return bool({"minor", "incomplete"} & set(decision.flags))
-
-
-def _staff_first(intake: Intake) -> list[Notification]:
-    audit("intake.queued", "intake", intake.id, queue=intake.queue, why="staff pathway")
-    return [
-        notifications.add(
-            NotificationKind.QUEUE_UNASSIGNED, intake, user, f"unassigned:{intake.id}:{user.id}:0"
-        )
-        for user in coordinators()
-    ]

@@ -53,3 +53,19 @@ def test_create_user_reads_password_from_stdin(app: Any) -> None:
 def test_rules_check_prints_version(app: Any) -> None:
     result = app.test_cli_runner().invoke(args=["rules", "check"])
     assert result.exit_code == 0 and result.output.startswith("ok: ")
+
+
+def test_the_development_mailbox_shows_one_message(make_app: Any, tmp_path: Any) -> None:
+    from email.message import EmailMessage
+
+    app = make_app(SHOW_DEV_MAILBOX=True, MAILBOX_DIR=str(tmp_path / "box"))
+    (tmp_path / "box").mkdir()
+    msg = EmailMessage()
+    msg["Subject"], msg["To"] = "New intake assigned to you (WF-TEST-0001)", "a@b.example"
+    msg.set_content("Reference: WF-TEST-0001")
+    (tmp_path / "box" / "wayfinder-notification-7.eml").write_bytes(bytes(msg))
+    client = app.test_client()
+    assert "WF-TEST-0001" in client.get("/dev/mailbox").text
+    assert "Reference: WF-TEST-0001" in client.get("/dev/mailbox/wayfinder-notification-7").text
+    assert client.get("/dev/mailbox/..%2Fsecret").status_code == 404
+    assert client.get("/dev/mailbox/nothing-here").status_code == 404

@@ -72,7 +72,7 @@ def test_api_and_resume_garbage_never_breaks(
     app: Any, token: str, key: str, contact: Any, answers: Any, extra: Any
 ) -> None:
     client = app.test_client()
-    response = client.get("/resume/" + token.replace("/", "").replace("?", "") or "x")
+    response = client.get("/resume/" + (token.replace("/", "").replace("?", "") or "x"))
     assert response.status_code < 500
     body = {"contact": contact, "answers": answers, "consent": extra, "language": extra}
     response = client.post("/api/v1/intakes", json=body, headers={"Idempotency-Key": key})

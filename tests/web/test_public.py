@@ -99,11 +99,8 @@ def test_crisis_submission_shows_crisis_help_and_alerts_on_call(
     response = client.post("/", data=factories.form_data(asq_1="yes", asq_5="yes"))
     assert response.status_code == 303
     done = client.get(response.headers["Location"])
-    assert (
-        "988" in done.text
-        and "741741" in done.text
-        and "not monitored around the clock" in done.text
-    )
+    main = done.text.split("<main", 1)[1].split("<footer", 1)[0]  # not the site-wide lines
+    assert "tel:988" in main and "741741" in main and "not monitored around the clock" in done.text
     with app.app_context():
         intake = db.session.query(Intake).one()
         assert intake.urgency == "crisis" and intake.crisis_at is not None
@@ -129,3 +126,13 @@ def test_no_phi_in_the_app_log(app: Any, client: Any, demo: Any, caplog: Any) ->
     assert "submitted" in logged  # the app's own log lines were captured
     for canary in ("Canary", "Zebrafinch", "555 0142", "canary@example.org", "canary-free-text"):
         assert canary not in logged, canary
+
+
+def test_the_form_offers_exactly_the_contract_vocabulary() -> None:
+    from intake import validation
+    from intake.public import wording
+    from intake.triage import vocabulary
+
+    assert {code for code, _ in wording.STATES} == vocabulary.STATES
+    assert {key for key, _ in wording.CONCERNS} == set(vocabulary.CONCERNS)
+    assert tuple(key for key, _ in wording.AVAILABILITY) == validation.AVAILABILITY

@@ -107,3 +107,13 @@ def test_a_crisis_answer_in_an_unsubmitted_draft_is_on_top_of_the_dashboard(
     assert page.index(crisis_draft.reference) < page.index(urgent.reference)
     detail = client.get(f"/staff/intakes/{crisis_draft.id}")
     assert detail.status_code == 200 and "was not submitted" in detail.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_sign_in_never_redirects_off_site(client: Any, demo: Any, target: str) -> None:
+    response = client.post(
+        "/auth/login",
+        query_string={"next": target},
+        data={"email": "coordinator@demo.wayfinder", "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/"
