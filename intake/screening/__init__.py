@@ -8,7 +8,6 @@ validated instrument).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 from . import (
@@ -53,13 +52,8 @@ def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
         "asrs": asrs.scorer(c.asrs),
         "mdq": mdq.scorer(c.mdq_yes),
         "scoff": scoff.scorer(c.scoff),
-        "auditc": partial(
-            auditc.score,
-            cutoff_male=c.auditc_male,
-            cutoff_other=c.auditc_other,
-            severe=c.auditc_severe,
-        ),
-        "dast": partial(dast.score, cutoff=c.dast),
+        "auditc": auditc.scorer(c.auditc_male, c.auditc_other, c.auditc_severe),
+        "dast": dast.scorer(c.dast),
         "oci4": oci4.scorer(c.oci4),
         "csi4": csi4.scorer(c.csi4_distress),
         "ecrrs": ecrrs.score,

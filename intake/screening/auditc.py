@@ -7,6 +7,9 @@ not asked items 2-3, which then count 0 (not missing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -14,8 +17,10 @@ from .base import (
     Instrument,
     Item,
     Score,
+    Tally,
     ints,
     scored,
+    sum_scorer,
     tally_pairs,
 )
 
@@ -70,8 +75,39 @@ INSTRUMENT = Instrument(
     loinc="72109-2",
     wording_note="The stem (past year) is the practice's introduction; items as in the VA form.",
 )
-_TABLES = (ints(0, 4),) * 3
+ITEM_MAX = 4
+_TABLES = (ints(0, ITEM_MAX),) * 3
 _PAIRS = tuple(zip(KEYS, _TABLES, strict=True))
+
+
+def _never_drinker(answers: Answers) -> Answers | None:
+    """A "Never" on item 1: the answers with items 2-3 counted 0 where unanswered; else None."""
+    get = answers.get
+    if get("auditc_1") != 0:
+        return None
+    return {"sex": get("sex"), **{k: 0 if (v := get(k)) is None else v for k in KEYS}}
+
+
+def _male(answers: Answers) -> int:
+    """The state `rate` needs: 1 when `sex` is male (cutoff 4), 0 otherwise (cutoff 3)."""
+    return 1 if answers.get("sex") == "male" else 0
+
+
+def rate(
+    t: Tally,
+    male: int,
+    cutoff_male: int = DEFAULT_CUTOFFS.auditc_male,
+    cutoff_other: int = DEFAULT_CUTOFFS.auditc_other,
+    severe: int = DEFAULT_CUTOFFS.auditc_severe,
+) -> Score:
+    """The Score of an AUDIT-C tally for a man (`male` 1) or anyone else (0)."""
+    if not t.answered:
+        return NOT_ASKED
+    cutoff = cutoff_male if male else cutoff_other
+    if t.total is None:
+        return scored(t, None)
+    band = "severe" if t.total >= severe else "positive" if t.total >= cutoff else "negative"
+    return scored(t, t.total >= cutoff, band)
 
 
 def score(
@@ -81,16 +117,24 @@ def score(
     severe: int = DEFAULT_CUTOFFS.auditc_severe,
 ) -> Score:
     """Sum 0-12; band `negative` / `positive` / `severe`; the cutoff depends on `sex`."""
-    get = answers.get
-    if get("auditc_1") == 0:
-        # "Never" drinkers skip items 2-3: they score 0, they are not missing.
-        t = tally_pairs({k: 0 if get(k) is None else get(k) for k in KEYS}, _PAIRS, 4)
-    else:
-        t = tally_pairs(answers, _PAIRS, 4)
-    if not t.answered:
-        return NOT_ASKED
-    cutoff = cutoff_male if get("sex") == "male" else cutoff_other
-    if t.total is None:
-        return scored(t, None, cutoff=cutoff)
-    band = "severe" if t.total >= severe else "positive" if t.total >= cutoff else "negative"
-    return scored(t, t.total >= cutoff, band, cutoff=cutoff)
+    answers = _never_drinker(answers) or answers
+    t = tally_pairs(answers, _PAIRS, ITEM_MAX)
+    return rate(t, _male(answers), cutoff_male, cutoff_other, severe)
+
+
+def scorer(
+    cutoff_male: int = DEFAULT_CUTOFFS.auditc_male,
+    cutoff_other: int = DEFAULT_CUTOFFS.auditc_other,
+    severe: int = DEFAULT_CUTOFFS.auditc_severe,
+) -> Callable[[Answers], Score]:
+    """`score` with the cutoffs bound, precomputed per (sex, points, answered) (see sum_scorer).
+
+    `sex` alone makes no score, so it is not a state key: without an item it stays not asked.
+    """
+    bound = partial(rate, cutoff_male=cutoff_male, cutoff_other=cutoff_other, severe=severe)
+    fast = sum_scorer(KEYS, _TABLES, ITEM_MAX, bound, _male, 2)
+
+    def score_fast(answers: Answers) -> Score:
+        return fast(_never_drinker(answers) or answers)
+
+    return score_fast

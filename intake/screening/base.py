@@ -8,6 +8,7 @@ answered means "not asked" (every field None). Unknown is never read as a negati
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -211,10 +212,14 @@ def sum_scorer(
     A summed scale's Score depends only on (points, items answered), a small finite space, so
     `rate` is applied to every pair once, here, and a call is one pass over the items plus a
     list lookup. With `state`, the Score also depends on other answers (a gate question), which
-    `state` sorts into 0..states-1 reading only `state_keys`, and `rate` is called as
-    rate(tally, state). Results whose `extra` is a fresh dict (partly answered scales, gate
-    contradictions) are not shared between intakes: those call `rate` each time. An intake with
-    none of the keys at all (the instrument was not asked) gets the empty-answers result at once.
+    `state` sorts into 0..states-1, and `rate` is called as rate(tally, state); `state_keys` are
+    the keys it reads that can make a score although no item is answered. Results whose `extra`
+    is a fresh dict (partly answered scales, gate contradictions) are not shared between
+    intakes: those call `rate` each time. An intake with none of the keys at all (the instrument
+    was not asked) gets the empty-answers result at once.
+
+    The pass over the items is generated Python (`_item_pass`): one expression that sums an
+    encoded points table per item, so that the sum is the result's index directly.
     """
     pairs = tuple(zip(keys, tables, strict=True))
     n = len(keys)
@@ -241,28 +246,75 @@ def sum_scorer(
     if empty.extra is not _NO_EXTRA:  # cannot happen for a nothing-answered tally; be safe
         keyset = frozenset()
 
-    if state is None:
+    def rate_at(i: int) -> Score:
+        k, rest = divmod(i, block)
+        total, answered = divmod(rest, stride)
+        t = tally_from(total, answered, n, item_max)
+        return rate(t) if state is None else rate(t, k)
 
-        def score(answers: Answers) -> Score:
-            if keyset and answers.keys().isdisjoint(keyset):
-                return empty
-            total, answered = _points(answers.get, pairs)
-            s = results[total * stride + answered]
-            return s if s is not None else rate(tally_from(total, answered, n, item_max))
+    def plain_pass(get: Callable[[str], Any]) -> int:
+        total, answered = _points(get, pairs)
+        return total * stride + answered
 
-        return score
+    return _item_pass(pairs, stride, keyset, empty, results, rate_at, plain_pass, state, block)
 
-    classify = state
 
-    def score_with_state(answers: Answers) -> Score:
-        if keyset and answers.keys().isdisjoint(keyset):
-            return empty
-        total, answered = _points(answers.get, pairs)
-        k = classify(answers)
-        s = results[k * block + total * stride + answered]
-        return s if s is not None else rate(tally_from(total, answered, n, item_max), k)
+def _item_pass(
+    pairs: tuple[tuple[str, Points], ...],
+    stride: int,
+    keyset: frozenset[str],
+    empty: Score,
+    results: list[Score | None],
+    rate_at: Callable[[int], Score],
+    plain_pass: Callable[[Callable[[str], Any]], int],
+    state: Callable[[Answers], int] | None,
+    block: int,
+) -> Callable[[Answers], Score]:
+    """The scorer of `sum_scorer` as one generated function (what `_points` does, unrolled).
 
-    return score_with_state
+    Item i's table becomes {answer: points * stride + 1}, so the sum over the items of
+    `table.get(answer, 0)` is `total * stride + answered`: the index of the precomputed result.
+    Tables with non-text answers skip True/False (True == 1 as a dict key), as `_points` does.
+    An unhashable answer raises TypeError in a lookup; that intake takes `_points` instead.
+    """
+    names: dict[str, Any] = {
+        "_keyset": keyset,
+        "_empty": empty,
+        "_results": results,
+        "_rate_at": rate_at,
+        "_plain": plain_pass,
+        "_state": state,
+    }
+    terms = []
+    for i, (key, table) in enumerate(pairs):
+        if any(type(p) is not int or p < 0 for p in table.values()):
+            raise ValueError(f"points of {key!r} must be whole numbers >= 0")
+        names[f"_t{i}"] = {answer: p * stride + 1 for answer, p in table.items()}.get
+        if all(type(answer) is str for answer in table):
+            terms.append(f"_t{i}(get({key!r}), 0)")
+        else:
+            terms.append(
+                f"(_t{i}(v, 0) if (v := get({key!r})) is not True and v is not False else 0)"
+            )
+    src = ["def score(answers):"]
+    if keyset:
+        src += ["    if answers.keys().isdisjoint(_keyset):", "        return _empty"]
+    src += [
+        "    get = answers.get",
+        "    try:",
+        "        i = (" + "\n             + ".join(terms) + ")",
+        "    except TypeError:",
+        "        i = _plain(get)",
+    ]
+    if state is not None:
+        src.append(f"    i += _state(answers) * {block}")
+    src += ["    s = _results[i]", "    return s if s is not None else _rate_at(i)"]
+    source = "\n".join(src) + "\n"
+    filename = f"<scorer {pairs[0][0] if pairs else 'empty'}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)  # noqa: S102 - built from the tables above
+    fn: Callable[[Answers], Score] = names["score"]
+    return fn
 
 
 def band_for(value: int | None, bands: Sequence[tuple[int, str]]) -> str | None:

@@ -9,6 +9,9 @@ wins, D3) and `extra["gate_contradiction"]` is set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from .base import (
     DEFAULT_CUTOFFS,
     NOT_ASKED,
@@ -19,8 +22,10 @@ from .base import (
     Item,
     Points,
     Score,
+    Tally,
     band_for,
     scored,
+    sum_scorer,
     tally,
     tally_pairs,
 )
@@ -101,24 +106,37 @@ def item_points(key: str, value: object) -> int | None:
     return t.total if t.answered else None
 
 
-def score(
-    answers: Answers,
-    cutoff: int = DEFAULT_CUTOFFS.dast,
-) -> Score:
-    """DAST-10 total 0-10 with bands; positive at >= cutoff (default 3)."""
-    t = tally_pairs(answers, _PAIRS, 1)
-    times = answers.get("drug_times")
-    none_used = type(times) is int and times == 0
-    if none_used and (not t.answered or t.low == 0):
+# The drug question as the state `rate` needs: 0 unanswered or unreadable, 1 "none" (0 times),
+# 2 opened (1 or more times).
+_STATE_KEYS = ("drug_times",)
+
+
+def _state(answers: Answers) -> int:
+    n = answers.get("drug_times")
+    if type(n) is not int:
+        return 0
+    return 2 if n >= 1 else 1 if n == 0 else 0
+
+
+def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
+    """The Score of a DAST-10 tally given the drug question's state (`_state`)."""
+    if state == 1 and (not t.answered or t.low == 0):
         return _NONE_USED
     if not t.answered:
-        if _opened(answers):
-            return Score(
-                None, None, None, extra={"unknown": "DAST-10 unanswered", "drug_times": times}
-            )
+        if state == 2:
+            return Score(None, None, None, extra={"unknown": "DAST-10 unanswered"})
         return NOT_ASKED
     positive = None if t.total is None else t.total >= cutoff
-    extra: dict[str, object] = {"drug_times": times}
-    if none_used:
-        extra["gate_contradiction"] = True
-    return scored(t, positive, band_for(t.total, BANDS), **extra)
+    if state == 1:
+        return scored(t, positive, band_for(t.total, BANDS), gate_contradiction=True)
+    return scored(t, positive, band_for(t.total, BANDS))
+
+
+def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
+    """DAST-10 total 0-10 with bands; positive at >= cutoff (default 3)."""
+    return rate(tally_pairs(answers, _PAIRS, 1), _state(answers), cutoff)
+
+
+def scorer(cutoff: int = DEFAULT_CUTOFFS.dast) -> Callable[[Answers], Score]:
+    """`score` with the cutoff bound, precomputed per (state, points, answered)."""
+    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 3, _STATE_KEYS)

@@ -97,10 +97,19 @@ def _part_state(value: object, table: dict[str, int]) -> int:
 _STATE_KEYS = ("mdq_same_period", "mdq_problem")
 
 
+# `_part_state` as one lookup per question, for answers that are None or text.
+_SAME_STATE: dict[str | None, int] = {None: 0}
+_SAME_STATE.update(_SAME)
+_PROBLEM_STATE: dict[str | None, int] = {None: 0}
+_PROBLEM_STATE.update(_PROBLEM)
+
+
 def _state(answers: Answers) -> int:
     """Question 2 and question 3 as one state, 0-15 (4 x question 2 + question 3)."""
-    same = _part_state(answers.get("mdq_same_period"), _SAME)
-    return 4 * same + _part_state(answers.get("mdq_problem"), _PROBLEM)
+    same, problem = answers.get("mdq_same_period"), answers.get("mdq_problem")
+    if (same is None or same.__class__ is str) and (problem is None or problem.__class__ is str):
+        return 4 * _SAME_STATE.get(same, 3) + _PROBLEM_STATE.get(problem, 3)
+    return 4 * _part_state(same, _SAME) + _part_state(problem, _PROBLEM)
 
 
 def _and3(a: bool | None, b: bool | None, c: bool | None) -> bool | None:

@@ -1,8 +1,8 @@
-"""Rules compiled to Python: one function per section of rules.toml, built once per load.
+"""Rules compiled to Python: one function for all sections of rules.toml, built once per load.
 
 The rules stay data; this is only how the engine runs them. Each condition (already validated by
-conditions.py) becomes a Python expression that does exactly what its closure does, and each
-section becomes one function with the rules as consecutive `if` statements, so a decision costs
+conditions.py) becomes a Python expression that does exactly what its closure does, and the
+sections become one function with the rules as consecutive `if` statements, so a decision costs
 no call per condition and no loop over rule objects. Values from the rules file reach the code
 as literals (strings, whole numbers, booleans) or as named constants, never as text to parse.
 `sections.interpreted` is the plain reading of the same rules; tests check the two agree.
@@ -25,7 +25,7 @@ from .vocabulary import URGENCIES
 _PROLOGUE = """\
     g = f.answers.get
     sc = f.scores
-    dg = f.domains.get
+    dm = f.domains
     cs = f.concerns
     fl = f.flags
     add = reasons.append"""
@@ -69,9 +69,9 @@ class _Emitter:
         if op == "always":
             return "True"
         if op == "domain":
-            return f"(dg({k(value)}) is True)"
+            return f"(dm[{k(value)}] is True)"
         if op == "domain_any":
-            return "(" + " or ".join(f"dg({k(d)}) is True" for d in value) + ")"
+            return "(" + " or ".join(f"dm[{k(d)}] is True" for d in value) + ")"
         if op == "flag":
             return f"({k(value)} in fl)"
         if op == "concern":
@@ -142,11 +142,16 @@ def compiled(
     modality_rules: tuple[Rule, ...],
     path: str = "rules",
 ) -> Sections:
-    """One generated function per section, with the semantics of `sections.interpreted`."""
+    """One generated function for all sections, with the semantics of `sections.interpreted`."""
     e = _Emitter()
     e.names.update(_URGENCIES=URGENCIES, _RANK=RANK)
     last = len(URGENCIES) - 1
-    src = ["def urgency(f, reasons):", _PROLOGUE, f"    level = {last + 1}"]
+    src = ["def apply(f, reasons, later_steps, ruleset):", _PROLOGUE]
+
+    src += [
+        "    # [[urgency]]: every rule is tried; the most urgent wins",
+        f"    level = {last + 1}",
+    ]
     for r in urgency_rules:
         assert r.urgency is not None  # noqa: S101 - the loader guarantees it
         test = e.cond(r.condition)
@@ -156,7 +161,7 @@ def compiled(
         src += [f"    if {test}:", *_then(e, r, f"if {rank} < level: level = {rank}")]
     src.append(f"    f.urgency = _URGENCIES[level if level < {last} else {last}]")
 
-    src += ["", "def raises(f, reasons):", _PROLOGUE]
+    src.append("    # [[raise]]: more urgent by `by` levels, never past `max`")
     for r in raise_rules:
         assert r.raise_max is not None  # noqa: S101
         cap, by = RANK[r.raise_max], r.raise_by
@@ -170,19 +175,26 @@ def compiled(
                 f"    f.urgency = _URGENCIES[current - {by} if current - {by} > {cap} else {cap}]",
             ),
         ]
-    src.append("    return None")
 
-    src += ["", "def line(f, reasons):", _PROLOGUE]
-    for r in line_rules:
-        src += [f"    if {e.cond(r.condition)}:", *_then(e, r), f"        return {e.const(r.line)}"]
-    src.append("    return None")
+    src.append("    # [[line]]: the first rule that matches, else the engine's steps 5-7")
+    for n, r in enumerate(line_rules):
+        keyword = "elif" if n else "if"
+        src += [
+            f"    {keyword} {e.cond(r.condition)}:",
+            *_then(e, r),
+            f"        line = {e.const(r.line)}",
+        ]
+    if line_rules:
+        src += ["    else:", "        line = later_steps(ruleset, f, reasons)"]
+    else:
+        src.append("    line = later_steps(ruleset, f, reasons)")
+    src.append("    f.line = line")
 
-    src += ["", "def flags(f, reasons):", _PROLOGUE]
+    src.append("    # [[flags]]: every rule that matches adds its flags")
     for r in flag_rules:
         src += [f"    if {e.cond(r.condition)}:", *_then(e, r)]
-    src.append("    return None")
 
-    src += ["", "def modality(f, reasons):", _PROLOGUE]
+    src.append("    # [[modality]]: the first rule that matches decides")
     for r in modality_rules:
         chosen = r.modality or "either"
         src += [f"    if {e.cond(r.condition)}:", *_then(e, r)]
@@ -200,5 +212,4 @@ def compiled(
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__builtins__": {"type": type, "bool": bool}, **e.names}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - see the module docstring
-    n = namespace
-    return Sections(n["urgency"], n["raises"], n["line"], n["flags"], n["modality"], source)
+    return Sections(namespace["apply"], source)

@@ -36,10 +36,13 @@ def _any(a: bool | None, b: bool | None, c: bool | None) -> bool | None:
 def compute_domains(
     answers: Mapping[str, Any], scores: Mapping[str, Score], c: Cutoffs, concerns: tuple[str, ...]
 ) -> dict[str, bool | None]:
-    """DEP, DEP_SEV, ANX, ... for one intake."""
+    """DEP, DEP_SEV, ANX, ... for one intake.
+
+    `reaches` is inlined where the score is known (`s[0]` is the total): this runs per decision.
+    """
     get = answers.get
     phq9, gad7, audit = scores["phq9"], scores["gad7"], scores["auditc"]
-    dast = scores["dast"]
+    dast, ptsd, adhd, ocd = scores["dast"], scores["pcptsd5"], scores["asrs"], scores["oci4"]
     ed = reaches(scores["scoff"], c.scoff)
     ed_med: bool | None = False
     if ed is not False:  # only then do the medical signs matter
@@ -57,24 +60,25 @@ def compute_domains(
     )
     # CSI-4 confirms distress when answered; unanswered or unknown does not take COUPLES away.
     couples = couples_stated and scores["csi4"].positive is not False
+    p, g, a, d = phq9[0], gad7[0], audit[0], dast[0]
     return {
-        "DEP": reaches(phq9, c.phq9_dep),
-        "DEP_SEV": reaches(phq9, c.phq9_dep_sev),
-        "ANX": reaches(gad7, c.gad7_anx),
-        "ANX_SEV": reaches(gad7, c.gad7_anx_sev),
-        "PTSD": reaches(scores["pcptsd5"], c.pcptsd5),
-        "ADHD": reaches(scores["asrs"], c.asrs),
+        "DEP": reaches(phq9, c.phq9_dep) if p is None else p >= c.phq9_dep,
+        "DEP_SEV": reaches(phq9, c.phq9_dep_sev) if p is None else p >= c.phq9_dep_sev,
+        "ANX": reaches(gad7, c.gad7_anx) if g is None else g >= c.gad7_anx,
+        "ANX_SEV": reaches(gad7, c.gad7_anx_sev) if g is None else g >= c.gad7_anx_sev,
+        "PTSD": reaches(ptsd, c.pcptsd5) if ptsd[0] is None else ptsd[0] >= c.pcptsd5,
+        "ADHD": reaches(adhd, c.asrs) if adhd[0] is None else adhd[0] >= c.asrs,
         "BIP": scores["mdq"].positive,
         "ED": ed,
         "ED_MED": ed_med,
-        "ALC": reaches(audit, alc_cutoff),
-        "DRUG": reaches(dast, c.dast),
+        "ALC": reaches(audit, alc_cutoff) if a is None else a >= alc_cutoff,
+        "DRUG": reaches(dast, c.dast) if d is None else d >= c.dast,
         "ADDICT_SEV": _any(
-            reaches(audit, c.auditc_severe),
-            reaches(dast, c.dast_severe),
+            reaches(audit, c.auditc_severe) if a is None else a >= c.auditc_severe,
+            reaches(dast, c.dast_severe) if d is None else d >= c.dast_severe,
             get("withdrawal_risk") == "yes",
         ),
-        "OCD": reaches(scores["oci4"], c.oci4),
+        "OCD": reaches(ocd, c.oci4) if ocd[0] is None else ocd[0] >= c.oci4,
         "IPV": scores["pvs"].positive,
         "COUPLES": couples,
     }

@@ -17,6 +17,9 @@ from .domains import compute_domains
 from .model import Decision, Facts, Reason
 from .ruleset import Ruleset
 
+# NamedTuple construction without the generated Python-level __new__ (same object, cheaper).
+_new = tuple.__new__
+
 
 def _concerns(answers: Mapping[str, Any]) -> tuple[str, ...]:
     raw = answers.get("concerns")
@@ -53,7 +56,7 @@ def _positive(domains: Mapping[str, bool | None], names: tuple[str, ...]) -> lis
     """The names whose domain is positive, in order (a plain loop: this runs per decision)."""
     out = []
     for d in names:
-        if domains.get(d) is True:
+        if domains[d] is True:
             out.append(d)
     return out
 
@@ -61,30 +64,30 @@ def _positive(domains: Mapping[str, bool | None], names: tuple[str, ...]) -> lis
 def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
     """Primary service line, clinical-rules.md 4 steps 5-7 (steps 1-4 are the rules before)."""
     dom = f.domains
-    st = rs.stated
-    for concern in f.concerns:
-        own = _positive(dom, st.own_screen.get(concern, ()))
-        if not own:
-            continue
-        outrank = _positive(dom, st.outranked_by.get(concern, ()))
-        if outrank:
-            d = _best(rs, outrank, f.scores)
+    if True in dom.values():  # (values are True, False or None) steps 5-6 need a positive one
+        st = rs.stated
+        for concern in f.concerns:
+            own = _positive(dom, st.own_screen.get(concern, ()))
+            if not own:
+                continue
+            outrank = _positive(dom, st.outranked_by.get(concern, ()))
+            if outrank:
+                d = _best(rs, outrank, f.scores)
+                template = st.outranked_reason
+            else:
+                d = own[0]
+                template = st.reason
             line = rs.domain_line[d]
-            template = st.outranked_reason
-        else:
-            d = own[0]
-            line = rs.domain_line[d]
-            template = st.reason
-        reasons.append(_reason(st.id, template, concern, rs.domain_label[d], line))
-        return line
-    for group in rs.precedence.order:
-        positive = _positive(dom, group)
-        if positive:
-            d = _best(rs, positive, f.scores)
-            line = rs.domain_line[d]
-            pr = rs.precedence
-            reasons.append(_reason(pr.id, pr.reason, "", rs.domain_label[d], line))
+            reasons.append(_reason(st.id, template, concern, rs.domain_label[d], line))
             return line
+        pr = rs.precedence
+        for group in pr.order:
+            positive = _positive(dom, group)
+            if positive:
+                d = _best(rs, positive, f.scores)
+                line = rs.domain_line[d]
+                reasons.append(_reason(pr.id, pr.reason, "", rs.domain_label[d], line))
+                return line
     fb = rs.fallback
     for concern in f.concerns:
         if concern == "relationships":
@@ -105,16 +108,18 @@ def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
 def _secondary(rs: Ruleset, f: Facts, primary: str) -> tuple[str, ...]:
     """Every other positive domain's line: stated concerns first, then precedence order."""
     dom = f.domains
+    if True not in dom.values():  # (values are True, False or None) nothing else is positive
+        return ()
     lines = rs.domain_line
     seen = {primary}
     result: list[str] = []
     for concern in f.concerns:
         for d in rs.stated.own_screen.get(concern, ()):
-            if dom.get(d) is True and (line := lines[d]) not in seen:
+            if dom[d] is True and (line := lines[d]) not in seen:
                 seen.add(line)
                 result.append(line)
     for d, line in lines.items():  # the table's order is the relevance order
-        if dom.get(d) is True and line not in seen:
+        if dom[d] is True and line not in seen:
             seen.add(line)
             result.append(line)
     return tuple(result)
@@ -141,22 +146,20 @@ def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
             f.flags.add("prorated")
             break
 
-    run = rs.sections  # generated from the rules at load time (codegen.py)
-    run.urgency(f, reasons)
-    run.raises(f, reasons)
-    line = run.line(f, reasons)  # steps 1-4
-    f.line = line if line is not None else _line(rs, f, reasons)  # steps 5-7
-    run.flags(f, reasons)
-    modality = run.modality(f, reasons)
-    assert f.urgency is not None  # noqa: S101 - the urgency section always sets it
+    # Generated from the rules at load time (codegen.py); `_line` is service-line steps 5-7.
+    modality = rs.sections.apply(f, reasons, _line, rs)
+    assert f.urgency is not None and f.line is not None  # noqa: S101 - apply always sets them
 
-    return Decision(
-        urgency=f.urgency,
-        service_line=f.line,
-        secondary_lines=_secondary(rs, f, f.line),
-        modality=modality,
-        flags=frozenset(f.flags),
-        scores=scores,
-        reasons=tuple(reasons),
-        ruleset_version=rs.version,
+    return _new(
+        Decision,
+        (
+            f.urgency,  # urgency
+            f.line,  # service_line
+            _secondary(rs, f, f.line),  # secondary_lines
+            modality,
+            frozenset(f.flags),  # flags
+            scores,
+            tuple(reasons),  # reasons
+            rs.version,  # ruleset_version
+        ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from intake.screening import Score
 
@@ -26,9 +26,12 @@ class Reason:
         return {"rule": self.rule, "text": self.text}
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What triage returns: exactly the contract's decision fields (shared/contract.md)."""
+class Decision(NamedTuple):
+    """What triage returns: exactly the contract's decision fields (shared/contract.md).
+
+    Immutable. A NamedTuple rather than a frozen dataclass for the same reason as `Score`: one
+    is built per decision, and a frozen dataclass costs several times as much to construct.
+    """
 
     urgency: str
     service_line: str

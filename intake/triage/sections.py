@@ -1,13 +1,14 @@
-"""How the engine applies each section of rules: one function per section, two implementations.
+"""How the engine applies the sections of rules to one intake: two implementations.
 
 `interpreted` loops over the rules and calls each rule's condition closure (conditions.py): the
 plain reading of the rules, kept as the reference. `codegen.compiled` translates the same rules
-into one Python function per section, which is what `triage` runs; tests check that the two
-give the same decisions. Both follow the same order and semantics:
+into one Python function, which is what `triage` runs; tests check that the two give the same
+decisions. Both apply the sections in this order, with these semantics:
 
 - urgency: every rule is tried (the fallback only when none fired); the most urgent wins.
 - raise: each matching rule moves urgency up by `by` levels, never past `max`, never down.
-- service line: the first matching rule gives the line (steps 1-4), or None.
+- service line: the first matching rule gives the line (steps 1-4); when none matches, the
+  engine's own steps 5-7 (stated concerns, precedence, fallback: tables, not rules) decide.
 - flags: every matching rule adds its flags.
 - modality: the first matching rule decides; none -> "either".
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .model import FROM_PREFERENCE, Facts, Reason, Rule
 from .vocabulary import URGENCIES
@@ -25,18 +27,19 @@ from .vocabulary import URGENCIES
 RANK = {u: i for i, u in enumerate(URGENCIES)}  # 0 = crisis (most urgent)
 PREFERENCES = ("in_person", "virtual")  # modality_preference values taken as they are
 
-Apply = Callable[[Facts, list[Reason]], None]
+# The service line's steps 5-7, called as later_steps(ruleset, facts, reasons) -> line.
+LaterSteps = Callable[[Any, Facts, list[Reason]], str]
 
 
 @dataclass(frozen=True, slots=True)
 class Sections:
-    """The five rule sections of a ruleset, each ready to apply to one intake's facts."""
+    """A ruleset's sections, ready to apply to one intake's facts.
 
-    urgency: Apply  # sets f.urgency
-    raises: Apply  # may change f.urgency
-    line: Callable[[Facts, list[Reason]], str | None]  # steps 1-4; None: the engine goes on
-    flags: Apply
-    modality: Callable[[Facts, list[Reason]], str]
+    `apply(f, reasons, later_steps, ruleset)` sets f.urgency, f.line and f.flags, appends the
+    reason of every rule that fires, and returns the modality.
+    """
+
+    apply: Callable[[Facts, list[Reason], LaterSteps, Any], str]
     source: str = ""  # the generated Python, when compiled (for review and tracebacks)
 
 
@@ -97,4 +100,12 @@ def interpreted(
                 return chosen
         return "either"
 
-    return Sections(urgency, raises, line, flags, modality)
+    def apply(f: Facts, reasons: list[Reason], later_steps: LaterSteps, ruleset: Any) -> str:
+        urgency(f, reasons)
+        raises(f, reasons)
+        chosen = line(f, reasons)
+        f.line = chosen if chosen is not None else later_steps(ruleset, f, reasons)
+        flags(f, reasons)
+        return modality(f, reasons)
+
+    return Sections(apply)

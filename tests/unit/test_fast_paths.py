@@ -225,6 +225,7 @@ def test_zoo_rules_fire() -> None:
 
 def test_generated_source_is_kept_for_review() -> None:
     source = default_ruleset().sections.source
-    for name in ("urgency", "raises", "line", "flags", "modality"):
-        assert f"def {name}(f, reasons):" in source
+    assert "def apply(f, reasons, later_steps, ruleset):" in source
+    for section in ("urgency", "raise", "line", "flags", "modality"):
+        assert f"# [[{section}]]" in source
     assert "asq_5" in source
