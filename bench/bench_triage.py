@@ -1,10 +1,14 @@
 """Triage decisions per second on one core, against baselines measured in the same run.
 
-    python bench/bench_triage.py [--seconds 3] [--seed 2026] [--pool 2000]
+    python bench/bench_triage.py [--mix form|every] [--rounds 5] [--seconds 1] [--seed 2026]
+    python bench/bench_triage.py --decisions 300000   # fixed work, for timing whole processes
 
 Generates a seeded, realistic mix of intakes (most routine, some urgent, a few crisis; every
 instrument present, with gaps), then times `triage()` over them and two baselines on the same
 answers: a plain PHQ-9 sum, and a JSON round-trip of the answers (what the API does anyway).
+The three are measured in turn, round after round, so that a change in the host's speed shows
+in all of them; each column is the median over the rounds, and the ratio is the median of the
+per-round ratios. The process pins itself to one CPU where the OS allows it.
 Not part of the test suite; prints figures and ratios.
 """
 
@@ -12,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
+import statistics
 import sys
 import time
 from collections import Counter
@@ -132,9 +138,19 @@ def json_round_trip(a: dict[str, Any]) -> object:
     return json.loads(json.dumps(a))
 
 
+def pin_to_one_cpu() -> str:
+    """Run on one CPU (the last one this process may use), where the OS allows it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per measure per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the three measures")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pool", type=int, default=2000, help="distinct intakes in the mix")
     parser.add_argument(
@@ -144,27 +160,53 @@ def main(argv: list[str] | None = None) -> int:
         help="form: only what the web form asks for the stated concerns; "
         "every: every instrument answered (the worst case)",
     )
+    parser.add_argument(
+        "--decisions",
+        type=int,
+        default=0,
+        help="make exactly this many decisions over the pool and print nothing else "
+        "(time the whole process from outside)",
+    )
     args = parser.parse_args(argv)
+    pinned = pin_to_one_cpu()
 
     rng = random.Random(args.seed)  # noqa: S311 - benchmark data, not security
     pool = [make_intake(rng) for _ in range(args.pool)]
     if args.mix == "form":
         pool = [as_the_form_asks(a) for a in pool]
     ruleset = default_ruleset()
+    if args.decisions:
+        for i in range(args.decisions):
+            triage(pool[i % len(pool)], ruleset)
+        return 0
     mix = Counter(triage(a, ruleset).urgency for a in pool)
     for a in pool[:200]:  # warm up
         triage(a, ruleset)
 
-    decisions = rate(lambda a: triage(a, ruleset), pool, args.seconds)
-    phq9 = rate(phq9_sum, pool, args.seconds)
-    rt = rate(json_round_trip, pool, args.seconds)
+    measures: dict[str, Callable[[dict[str, Any]], object]] = {
+        "triage() decisions": lambda a: triage(a, ruleset),
+        "baseline: PHQ-9 plain sum": phq9_sum,
+        "baseline: JSON round-trip": json_round_trip,
+    }
+    rounds: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(args.rounds):
+        for name, fn in measures.items():
+            rounds[name].append(rate(fn, pool, args.seconds))
+    decisions = rounds["triage() decisions"]
 
-    print(f"python {platform.python_version()} on {platform.machine()}, one core")
+    print(f"python {platform.python_version()} on {platform.machine()}, one core ({pinned})")
     print(f"rules {ruleset.version}; mix '{args.mix}': {dict(sorted(mix.items()))} of {len(pool)}")
-    print(f"{'measure':<32}{'per second':>14}{'us each':>10}{'triage / baseline':>20}")
-    print(f"{'triage() decisions':<32}{decisions:>14,.0f}{1e6 / decisions:>10.1f}{'':>20}")
-    for name, r in (("baseline: PHQ-9 plain sum", phq9), ("baseline: JSON round-trip", rt)):
-        print(f"{name:<32}{r:>14,.0f}{1e6 / r:>10.1f}{decisions / r:>20.3f}")
+    print(f"{args.rounds} rounds of {args.seconds:g} s per measure; medians over the rounds")
+    print(f"{'measure':<28}{'per second':>12}{'min - max':>22}{'us each':>9}{'triage / it':>13}")
+    for name, per_round in rounds.items():
+        r = statistics.median(per_round)
+        spread = f"{min(per_round):,.0f} - {max(per_round):,.0f}"
+        ratio = (
+            f"{statistics.median(d / b for d, b in zip(decisions, per_round, strict=True)):.3f}"
+            if per_round is not decisions
+            else ""
+        )
+        print(f"{name:<28}{r:>12,.0f}{spread:>22}{1e6 / r:>9.1f}{ratio:>13}")
     return 0
 
 

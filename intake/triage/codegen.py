@@ -11,6 +11,8 @@ as literals (strings, whole numbers, booleans) or as named constants, never as t
 from __future__ import annotations
 
 import linecache
+import re
+from collections import Counter
 from collections.abc import Mapping
 from itertools import count
 from typing import Any
@@ -134,6 +136,22 @@ def _then(e: _Emitter, rule: Rule, *body: str) -> list[str]:
     return lines
 
 
+_ANSWER = re.compile(r"\bg\(('\w+')\)")
+
+
+def _hoist_answers(source: str) -> str:
+    """Read each answer that several conditions test once, into a local, right after `g`."""
+    counts = Counter(_ANSWER.findall(source))
+    hoisted = [key for key, n in counts.items() if n > 1]
+    if not hoisted:
+        return source
+    local = {key: f"_a{i}" for i, key in enumerate(hoisted)}
+    body = _ANSWER.sub(lambda m: local.get(m.group(1), m.group(0)), source)
+    reads = "".join(f"    {name} = g({key})\n" for key, name in local.items())
+    first = "    g = f.answers.get\n"
+    return body.replace(first, first + reads, 1)
+
+
 def compiled(
     urgency_rules: tuple[Rule, ...],
     raise_rules: tuple[Rule, ...],
@@ -207,7 +225,7 @@ def compiled(
             src.append(f"        return {e.const(chosen)}")
     src.append("    return 'either'")
 
-    source = "\n".join(src) + "\n"
+    source = _hoist_answers("\n".join(src) + "\n")
     filename = f"<rules {path} #{next(_serial)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__builtins__": {"type": type, "bool": bool}, **e.names}

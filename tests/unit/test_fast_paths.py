@@ -33,7 +33,7 @@ from intake.screening import (
     scoff,
     scorers,
 )
-from intake.screening.base import Cutoffs
+from intake.screening.base import Cutoffs, sum_scorer
 from intake.triage import (
     CONCERNS,
     RULES_PATH,
@@ -229,3 +229,9 @@ def test_generated_source_is_kept_for_review() -> None:
     for section in ("urgency", "raise", "line", "flags", "modality"):
         assert f"# [[{section}]]" in source
     assert "asq_5" in source
+
+
+def test_item_pass_refuses_points_it_cannot_encode() -> None:
+    """The generated pass sums points * stride + 1: negative or fractional points would alias."""
+    with pytest.raises(ValueError, match="whole numbers"):
+        sum_scorer(("x_1",), ({"yes": -1, "no": 0},), 1, lambda t: NOT_ASKED)
