@@ -213,25 +213,26 @@ def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[Field
             clean["consent"]["at"] = consent["at"]
 
 
+# Answers every submission must carry (the API schema lists the same; asq_5 and asq_4_when are
+# required conditionally, below).
+REQUIRED_ANSWERS = ("state", "asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now")
+
+
 def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[FieldError]]:
     """Check the answers against the contract vocabulary; `age` comes from the date of birth."""
     if not isinstance(raw, dict):
         return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
     answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
     errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
-    for key in ("state",):
-        if key not in answers:
-            errors.append(
-                FieldError(
-                    f"answers.{key}", "Please choose the state you will be in during visits."
-                )
-            )
-    for key in ("asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now"):
+    for key in REQUIRED_ANSWERS:
         if key not in answers:
             errors.append(
                 FieldError(
                     f"answers.{key}",
-                    "This question needs an answer ('prefer not to answer' is fine where offered).",
+                    "Please choose the state you will be in during visits."
+                    if key == "state"
+                    else "This question needs an answer ('prefer not to answer' is fine where "
+                    "offered).",
                 )
             )
     if (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from intake.triage import VOCABULARY
+from intake.triage import STATES, VOCABULARY
 from intake.triage.vocabulary import Spec
-from intake.validation import NAME_MAX, PREFERRED_CONTACT
+from intake.validation import NAME_MAX, PREFERRED_CONTACT, REQUIRED_ANSWERS
 
 PROBLEM = "application/problem+json"
 
@@ -28,7 +28,7 @@ def _answer_schema(spec: Spec) -> dict[str, Any]:
     if spec.kind == "text":
         return {"type": "string", "maxLength": int(spec.high or 0)}
     if spec.kind == "state":
-        return {"type": "string", "pattern": "^[A-Z]{2}$", "description": "US state code"}
+        return {"type": "string", "enum": sorted(STATES), "description": "US state code"}
     return {"type": "array", "items": {"type": "string", "enum": list(spec.values)}}
 
 
@@ -144,11 +144,12 @@ def document() -> dict[str, Any]:
                 "Answers": {
                     "type": "object",
                     "description": (
-                        "Contract answer keys. Required at submission: state, asq_1..asq_4, "
-                        "phq9_9, safe_now; asq_5 when any of asq_1..4 is yes/refused; "
-                        "asq_4_when when asq_4 is yes. `age` is derived from date_of_birth."
+                        f"Contract answer keys. Required at submission: "
+                        f"{', '.join(REQUIRED_ANSWERS)}; asq_5 when any of asq_1..4 is "
+                        "yes/refused; asq_4_when when asq_4 is yes. `age` is derived from "
+                        "date_of_birth."
                     ),
-                    "required": ["state", "asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now"],
+                    "required": list(REQUIRED_ANSWERS),
                     "properties": answers,
                     "additionalProperties": False,
                 },

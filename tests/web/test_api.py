@@ -157,6 +157,9 @@ def test_openapi_document_is_valid_and_describes_the_api(client: Any) -> None:
     answers = doc["components"]["schemas"]["Answers"]["properties"]
     assert answers["phq9_9"]["enum"] == [0, 1, 2, 3, "refused"]
     assert answers["concerns"]["items"]["enum"][0] == "anxiety" and "age" not in answers
+    assert {"NY", "DC", "PR"} <= set(answers["state"]["enum"]) and "ZZ" not in answers["state"][
+        "enum"
+    ]
     for schema in doc["components"]["schemas"].values():
         assert schema["type"] == "object" and set(schema.get("required", [])) <= set(
             schema["properties"]
