@@ -32,26 +32,27 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from intake.jobs import PING  # noqa: E402
 from tests.factories import payload  # noqa: E402
+from tests.support import (  # noqa: E402
+    RedisServer,
+    SmtpSink,
+    free_port,
+    redis_server_binary,
+    start_smtp,
+    worker_env,
+)
 
 PG_ADMIN_URL = os.environ.get(
     "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REFERENCE = re.compile(r"\((WF-[A-Z0-9]{4}-[A-Z0-9]{4})\)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_port(port: int, timeout: float = 30) -> None:
@@ -65,21 +66,16 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise TimeoutError(f"nothing listens on {port}")
 
 
-class Sink:
-    """Records when each message was accepted, by the reference number in its subject."""
-
-    def __init__(self) -> None:
-        self.accepted: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        now = time.monotonic()
-        head = envelope.content.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
-        match = REFERENCE.search(head)
-        if match and "New intake assigned" in head:
-            with self.lock:
-                self.accepted.setdefault(match.group(1), []).append(now)
-        return "250 OK"
+def assigned(sink: SmtpSink) -> dict[str, list[float]]:
+    """When each assignment email was accepted, by the reference number in its subject."""
+    with sink.lock:
+        messages = list(sink.messages)
+    accepted: dict[str, list[float]] = {}
+    for message in messages:
+        match = REFERENCE.search(message.subject)
+        if match and "New intake assigned" in message.subject:
+            accepted.setdefault(match.group(1), []).append(message.at)
+    return accepted
 
 
 def pct(values: list[float], p: float) -> float:
@@ -97,8 +93,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--web-workers", type=int, default=2)
     args = parser.parse_args()
-    redis_bin = shutil.which("redis-server")
-    if redis_bin is None:
+    if redis_server_binary() is None:
         print("redis-server is not installed", file=sys.stderr)
         return 2
 
@@ -109,35 +104,26 @@ def main() -> int:
     db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     work = Path(tempfile.mkdtemp(prefix=name))
     procs: list[subprocess.Popen[bytes]] = []
+    redis = RedisServer(free_port(), work / "redis.log")
     controller = None
     try:
-        redis_port, smtp_port, web_port = free_port(), free_port(), free_port()
-        procs.append(
-            subprocess.Popen(
-                [redis_bin, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
-                + ["--appendonly", "no", "--maxmemory-policy", "noeviction"],
-                stdout=subprocess.DEVNULL,
-            )
+        smtp_port, web_port = free_port(), free_port()
+        redis.start()
+        sink = SmtpSink()
+        controller = start_smtp(smtp_port, sink)
+        env = worker_env(
+            DATABASE_URL=db_url,
+            REDIS_URL=redis.url,
+            RESULT_BACKEND_URL=f"redis://127.0.0.1:{redis.port}/1",
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp_port),
+            RATELIMIT_ENABLED="false",
+            BEAT_SCHEDULE_FILE=str(work / "beat"),
         )
-        wait_port(redis_port)
-        sink = Sink()
-        controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("CELERY", "FLASK_"))},
-            "APP_ENV": "testing",
-            "DATABASE_URL": db_url,
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "RESULT_BACKEND_URL": f"redis://127.0.0.1:{redis_port}/1",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp_port),
-            "RATELIMIT_ENABLED": "false",
-            "BEAT_SCHEDULE_FILE": str(work / "beat"),
-        }
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-        eng = create_engine(db_url.replace("postgresql+psycopg", "postgresql+psycopg"))
+        eng = create_engine(db_url)
         with eng.begin() as conn:  # room for every intake: the email, not capacity, is measured
             conn.execute(text("UPDATE clinician_profiles SET capacity = 1000000"))
         eng.dispose()
@@ -169,7 +155,7 @@ def main() -> int:
         from intake import create_app
 
         celery = create_app().extensions["celery"]
-        celery.send_task("wayfinder.ping").get(timeout=30)  # the worker is up and consuming
+        celery.send_task(PING).get(timeout=30)  # the worker is up and consuming
 
         body = json.dumps(payload()).encode()
         submitted: dict[str, float] = {}
@@ -204,7 +190,7 @@ def main() -> int:
         def sample_baseline() -> None:
             while not stop.is_set():
                 started = time.monotonic()
-                celery.send_task("wayfinder.ping").get(timeout=30)
+                celery.send_task(PING).get(timeout=30)
                 baseline.append(time.monotonic() - started)
                 stop.wait(0.1)
 
@@ -219,17 +205,16 @@ def main() -> int:
                     time.sleep(delay)
                 pool.submit(post, i)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(sink.accepted) < len(submitted):
+        while time.monotonic() < deadline and len(assigned(sink)) < len(submitted):
             time.sleep(0.1)
         time.sleep(1.0)
         stop.set()
         sampler.join()
 
-        latencies = [
-            sink.accepted[ref][0] - at for ref, at in submitted.items() if ref in sink.accepted
-        ]
-        lost = [ref for ref in submitted if ref not in sink.accepted]
-        duplicates = sum(len(v) - 1 for v in sink.accepted.values() if len(v) > 1)
+        accepted = assigned(sink)
+        latencies = [accepted[ref][0] - at for ref, at in submitted.items() if ref in accepted]
+        lost = [ref for ref in submitted if ref not in accepted]
+        duplicates = sum(len(v) - 1 for v in accepted.values() if len(v) > 1)
         python = platform.python_version()
         print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {python}")
         print(
@@ -266,6 +251,7 @@ def main() -> int:
                 proc.kill()
         if controller is not None:
             controller.stop()
+        redis.stop()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -1,7 +1,7 @@
 """Triage decisions per second on one core, against baselines measured in the same run.
 
     python bench/bench_triage.py [--mix form|every] [--rounds 5] [--seconds 1] [--seed 2026]
-    python bench/bench_triage.py --decisions 300000   # fixed work, for timing whole processes
+    python bench/bench_triage.py --decisions 200000   # fixed work, for timing whole processes
 
 Generates a seeded, realistic mix of intakes (most routine, some urgent, a few crisis; every
 instrument present, with gaps), then times `triage()` over them and two baselines on the same
@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from intake.public.pages import PAGES, pages_for, shown_keys  # noqa: E402
 from intake.triage import CONCERNS, default_ruleset, triage  # noqa: E402
 
 TOPICS = [c for c in CONCERNS if c != "not_sure"] + ["not_sure"]
@@ -98,21 +99,14 @@ def make_intake(rng: random.Random) -> dict[str, Any]:
     return a
 
 
-# What the web form asks only for some concerns (intake/public/pages.py); everything else is
-# asked of everyone. "--mix form" drops what the form would not have asked.
-ASKED_FOR = {
-    ("asrs_",): {"adhd", "not_sure"},
-    ("mdq_",): {"bipolar", "depression"},
-    ("scoff_", "height_cm", "weight_kg"): {"eating"},
-    ("oci4_",): {"ocd", "anxiety"},
-}
+# "--mix form" keeps only what the web form would have asked for these answers: its own pages,
+# blocks and item conditions (intake/public/pages.py), so the two cannot drift apart.
+_ITEM_KEYS = frozenset(i.key for p in PAGES for b in p.blocks for i in b.items)
 
 
 def as_the_form_asks(a: dict[str, Any]) -> dict[str, Any]:
-    stated = set(a["concerns"])
-    dropped = tuple(p for prefixes, wanted in ASKED_FOR.items() if not wanted & stated
-                    for p in prefixes)  # fmt: skip
-    return {k: v for k, v in a.items() if not k.startswith(dropped)} if dropped else a
+    shown = set().union(*(shown_keys(p, a) for p in pages_for(a)))
+    return {k: v for k, v in a.items() if k not in _ITEM_KEYS or k in shown}
 
 
 def rate(

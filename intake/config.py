@@ -190,7 +190,11 @@ def _check_delivery_timing(settings: Mapping[str, Any]) -> None:
 
 
 def _check_calendar(settings: Mapping[str, Any]) -> None:
-    """Business hours, accept targets and crisis escalation times must parse (fail at start)."""
+    """Business hours, accept targets and crisis escalation times must parse (fail at start).
+
+    The parsers cache what they return, so the places that read these settings later (each
+    offer, deadline check and email) do not parse them again.
+    """
     from intake.escalation import hours
 
     try:

@@ -4,7 +4,8 @@ A draft is an `Intake` row with status 'draft'. Each step saves into it (contact
 so outreach is possible if the page is closed after a crisis answer). The browser holds only the
 draft id in the signed session; a resume link (signed, single-purpose, 7 days) restores it. The
 draft's `draft_token` is a nonce: asking for a new link replaces it, which revokes older links,
-and submitting clears it, which ends them all.
+and submitting clears it, which ends them all. At most RESUME_LINKS_PER_HOUR links are emailed
+per draft in an hour, whichever button asked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -23,19 +25,29 @@ from sqlalchemy import delete, func, select
 from intake import jobs, notifications, services
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
-from intake.triage import triage
+from intake.triage import default_ruleset, triage
 
 log = logging.getLogger(__name__)
 
 RESUME_SALT = "wayfinder.resume-draft.v1"  # purpose: this signature opens a draft, nothing else
 RESUME_MAX_AGE = timedelta(days=7)
+RESUME_LINKS_PER_HOUR = 5
 DRAFT_TTL = timedelta(days=30)
-CRISIS_RULES = ("C1", "C2", "C3", "C4", "C5", "C6")
 SUPPORT_RULES = ("U1", "U2", "U3a", "U3b", "U3c", "U3d", "U3e")
 
 
 class DraftClosed(Exception):
     """The draft was submitted (or purged): it can no longer change."""
+
+
+class TooManyResumeLinks(Exception):
+    """RESUME_LINKS_PER_HOUR links were emailed for this draft in the last hour: none is sent."""
+
+
+@cache
+def crisis_rules() -> frozenset[str]:
+    """The shipped urgency rules that set `crisis`: a new answer firing one raises the alarm."""
+    return frozenset(r.id for r in default_ruleset().urgency_rules if r.urgency == "crisis")
 
 
 def start_draft(language: str = "en") -> Intake:
@@ -64,7 +76,7 @@ def get(draft_id: Any) -> Intake | None:
 def safety_rules(answers: dict[str, Any]) -> set[str]:
     """The crisis and supportive-panel rules these answers fire (missing = not asked)."""
     fired = {r.rule for r in triage(answers).reasons}
-    return fired & {*CRISIS_RULES, *SUPPORT_RULES}
+    return fired & (crisis_rules() | set(SUPPORT_RULES))
 
 
 def save(
@@ -78,8 +90,11 @@ def save(
 
     `owned` are the answer keys the step owns: they are replaced by `answers` (a key the step
     no longer shows is dropped). Returns the crisis rules that fired now and had not fired
-    before, so the caller shows the crisis screen when a new one appears.
+    before, so the caller shows the crisis screen when a new one appears. The row is locked and
+    read again first, so a submit that landed meanwhile is seen (DraftClosed), never overwritten.
     """
+    db.session.flush()
+    db.session.refresh(draft, with_for_update=True)
     if draft.status != IntakeStatus.DRAFT:
         raise DraftClosed(draft.id)
     before = safety_rules(draft.answers or {})
@@ -90,18 +105,18 @@ def save(
     merged.update(answers or {})
     draft.answers = merged
     draft.updated_at = utcnow()
-    new_crisis = (safety_rules(merged) - before) & set(CRISIS_RULES)
-    rows: list[Notification] = []
+    new_crisis = (safety_rules(merged) - before) & crisis_rules()
+    alert_ids: list[int] = []
     if new_crisis and draft.crisis_at is None:
         draft.crisis_at = utcnow()
         draft.urgency, draft.urgency_rank = "crisis", services.urgency_rank("crisis")
         db.session.flush()
-        rows = services.crisis_alert_rows(draft)
+        alert_ids = notifications.ids(services.crisis_alert_rows(draft))
         services.audit("draft.crisis", "intake", draft.id, rules=sorted(new_crisis))
     db.session.commit()
-    if rows:
-        log.info("draft %s: crisis answer saved, %d alert(s) written", draft.id, len(rows))
-        jobs.dispatch_notifications(r.id for r in rows)
+    if alert_ids:
+        log.info("draft %s: crisis answer saved, %d alert(s) written", draft.id, len(alert_ids))
+        jobs.dispatch_notifications(alert_ids)
     return new_crisis
 
 
@@ -181,18 +196,26 @@ def from_resume_token(token: str) -> Intake | None:
 def request_resume_link(draft: Intake) -> Notification | None:
     """Write the resume-link email to the outbox (new nonce: older links stop working).
 
-    Returns None when the draft has no email address to send it to.
+    Returns None when the draft has no email address to send it to. Raises TooManyResumeLinks
+    (nothing sent, older links still work) when RESUME_LINKS_PER_HOUR were sent in the last hour,
+    and DraftClosed when the draft was submitted. The draft row is locked first (until the
+    caller's transaction ends), so a concurrent request or submit waits and is then seen.
     """
+    db.session.flush()
+    db.session.refresh(draft, with_for_update=True)
     if draft.status != IntakeStatus.DRAFT:
         raise DraftClosed(draft.id)
     if not (draft.contact or {}).get("email"):
         return None
-    draft.draft_token = secrets.token_urlsafe(32)
-    sent = db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.intake_id == draft.id, Notification.kind == NotificationKind.RESUME_LINK
-        )
+    links = select(func.count(Notification.id)).where(
+        Notification.intake_id == draft.id, Notification.kind == NotificationKind.RESUME_LINK
     )
+    recent = db.session.scalar(links.where(Notification.created_at > utcnow() - timedelta(hours=1)))
+    if (recent or 0) >= RESUME_LINKS_PER_HOUR:
+        log.info("draft %s: resume link not sent, hourly limit reached", draft.id)
+        raise TooManyResumeLinks(draft.id)
+    sent = db.session.scalar(links)
+    draft.draft_token = secrets.token_urlsafe(32)
     row = notifications.add(
         NotificationKind.RESUME_LINK,
         draft,

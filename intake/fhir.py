@@ -3,12 +3,14 @@
 linkIds are the contract's answer keys, so a response maps one-to-one onto stored answers.
 LOINC codes are used where clinical-reference.md gives them (PHQ-9, GAD-7, AUDIT-C panels and
 items, their answer lists); other answers are coded in the practice's own vocabulary system.
-Branching (`enableWhen`) mirrors the form's: follow-ups and the concern-driven instruments.
+Branching (`enableWhen`) mirrors the form's: follow-ups and the concern-driven instruments
+(restated here; tests/web/test_fhir.py checks that both show the same items for the same answers).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from intake.models import Intake
@@ -31,8 +33,10 @@ ENABLE_WHEN: dict[str, list[tuple[str, str, object]]] = {
     "harm_others_intent": [("harm_others", "=", "yes")],
     "auditc_2": [("auditc_1", "!=", 0)],
     "auditc_3": [("auditc_1", "!=", 0)],
+    # The form asks it for any drinking (auditc_1 of 1 or more, not merely "not never": an
+    # unanswered auditc_1 does not open it), any drug use, or the substance concern.
     "withdrawal_risk": [
-        ("auditc_1", "!=", 0),
+        *(("auditc_1", "=", v) for v, _ in INSTRUMENTS["auditc"].item("auditc_1").options if v),
         ("drug_times", ">=", 1),
         ("concerns", "=", "substance"),
     ],
@@ -203,7 +207,10 @@ def _groups() -> list[dict[str, Any]]:
     return groups
 
 
+@cache
 def questionnaire() -> dict[str, Any]:
+    """The form as a Questionnaire, built once: it depends on the form's definition only, not on
+    the request or the app's settings. Every caller gets the same dict: never mutate it."""
     return {
         "resourceType": "Questionnaire",
         "id": "wayfinder-intake",
@@ -272,7 +279,7 @@ def questionnaire_response(intake: Intake) -> dict[str, Any]:
         "identifier": {"system": REFERENCE_SYSTEM, "value": intake.reference},
         "questionnaire": f"{QUESTIONNAIRE_URL}|{VERSION}",
         "status": "in-progress" if intake.status == "draft" else "completed",
-        "item": _respond(_groups(), _flat_values(intake)),
+        "item": _respond(questionnaire()["item"], _flat_values(intake)),
     }
     authored = _instant(intake.submitted_at or intake.updated_at)
     if authored:

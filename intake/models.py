@@ -44,7 +44,8 @@ class NotificationKind(enum.StrEnum):
     ASSIGNMENT = "assignment"  # a clinician was given an intake
     QUEUE_UNASSIGNED = "queue_unassigned"  # coordinators: no eligible clinician
     CRISIS_ALERT = "crisis_alert"
-    ESCALATION = "escalation"
+    ESCALATION = "escalation"  # a crisis alert not acknowledged in time
+    ASSIGNMENT_OVERDUE = "assignment_overdue"  # coordinators: an offer not accepted in time
     RESUME_LINK = "resume_link"
     PATIENT_CONFIRMATION = "patient_confirmation"
     DEAD_LETTER = "dead_letter"  # coordinators: a message could not be delivered
@@ -182,7 +183,10 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
         return as_utc(self.submitted_at or self.created_at)
 
     def waiting_since_crisis(self) -> datetime:
-        return as_utc(self.crisis_at or self.submitted_at or self.created_at)
+        """Since the crisis answer: asked only of intakes that gave one."""
+        if self.crisis_at is None:
+            raise ValueError(f"intake {self.id} has no crisis answer")
+        return as_utc(self.crisis_at)
 
 
 class Assignment(db.Model):  # type: ignore[name-defined,misc]
@@ -227,7 +231,7 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
-    # Codes that shape the message (e.g. {"why": "not_acknowledged", "level": 1}); never PHI.
+    # Codes that shape the message (e.g. {"level": 1, "minutes": 15}); never PHI.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     recipient: Mapped[User | None] = relationship()

@@ -15,6 +15,14 @@ from intake.models import (
     NotificationStatus,
 )
 
+# An intake's assignments with each clinician and their user: the pages that list assignees
+# (or who declined) load them in two queries instead of one per assignment.
+WITH_ASSIGNEES = (
+    selectinload(Intake.assignments)
+    .joinedload(Assignment.clinician)
+    .joinedload(ClinicianProfile.user)
+)
+
 OPEN_STATUSES = (
     IntakeStatus.SUBMITTED,
     IntakeStatus.ASSIGNED,
@@ -30,11 +38,7 @@ def dashboard_intakes(limit: int = 200) -> list[Intake]:
         db.session.scalars(
             select(Intake)
             # The list shows each intake's assignee: load them in two queries, not per row.
-            .options(
-                selectinload(Intake.assignments)
-                .joinedload(Assignment.clinician)
-                .joinedload(ClinicianProfile.user)
-            )
+            .options(WITH_ASSIGNEES)
             .where(
                 or_(
                     Intake.status.in_(OPEN_STATUSES),
@@ -51,11 +55,21 @@ def dashboard_intakes(limit: int = 200) -> list[Intake]:
     )
 
 
+def intake_detail(intake_id: int) -> Intake | None:
+    """One intake with its assignments (assignee, who declined) and whoever acknowledged it."""
+    return db.session.scalar(
+        select(Intake)
+        .options(WITH_ASSIGNEES, joinedload(Intake.acknowledged_by))
+        .where(Intake.id == intake_id)
+    )
+
+
 def dead_notifications(limit: int = 50) -> list[Notification]:
+    """Messages that could not be delivered, newest first, with their intake and recipient."""
     return list(
         db.session.scalars(
             select(Notification)
-            .options(joinedload(Notification.intake))
+            .options(joinedload(Notification.intake), joinedload(Notification.recipient))
             .where(Notification.status == NotificationStatus.DEAD)
             .order_by(Notification.id.desc())
             .limit(limit)

@@ -18,6 +18,7 @@ from intake.triage import validate_answers
 NAME_MAX = 100
 PREFERRED_CONTACT = ("phone", "email", "text")
 AVAILABILITY = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
+AVAILABILITY_MESSAGE = "Please choose times from the list."
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{7,25}$")
 
 
@@ -42,8 +43,8 @@ def has_control_chars(value: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
 
 
-def _text(
-    contact: dict[str, Any],
+def clean_text(
+    raw: dict[str, Any],
     key: str,
     errors: list[FieldError],
     *,
@@ -52,7 +53,9 @@ def _text(
     limit: int = NAME_MAX,
     prefix: str = "contact.",
 ) -> str | None:
-    value = contact.get(key)
+    """One optional or required text field: stripped, at most `limit` characters, printable
+    (names and other one-line fields, `limit` <= NAME_MAX, take no newlines either)."""
+    value = raw.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.append(FieldError(prefix + key, f"Please enter your {label}."))
@@ -62,7 +65,9 @@ def _text(
         return None
     value = value.strip()
     if len(value) > limit:
-        errors.append(FieldError(prefix + key, f"Your {label} can be at most {limit} characters."))
+        errors.append(
+            FieldError(prefix + key, f"Your {label} can be at most {limit:,} characters.")
+        )
         return None
     if has_control_chars(value) or (limit <= NAME_MAX and "\n" in value):
         errors.append(
@@ -83,7 +88,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
         return {}, [FieldError("contact", "Contact details are required.")]
     clean: dict[str, Any] = {}
     for key, label in (("first_name", "first name"), ("last_name", "last name")):
-        clean[key] = _text(raw, key, errors, required=True, label=label)
+        clean[key] = clean_text(raw, key, errors, required=True, label=label)
     dob_raw = raw.get("date_of_birth")
     try:
         born = date.fromisoformat(dob_raw) if isinstance(dob_raw, str) else None
@@ -103,7 +108,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
         )
     else:
         clean["date_of_birth"] = born.isoformat()
-    email = _text(raw, "email", errors, required=False, label="email address", limit=254)
+    email = clean_text(raw, "email", errors, required=False, label="email address", limit=254)
     if email:
         try:
             clean["email"] = validate_email(email, check_deliverability=False).normalized
@@ -111,7 +116,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
             errors.append(
                 FieldError("contact.email", "Please enter an email address like name@example.org.")
             )
-    phone = _text(raw, "phone", errors, required=True, label="phone number", limit=25)
+    phone = clean_text(raw, "phone", errors, required=True, label="phone number", limit=25)
     if phone and not _PHONE.match(phone):
         errors.append(
             FieldError(
@@ -141,7 +146,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
                 )
             )
         else:
-            name = _text(
+            name = clean_text(
                 emergency,
                 "name",
                 errors,
@@ -149,7 +154,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
                 label="emergency contact's name",
                 prefix="contact.emergency_contact.",
             )
-            ephone = _text(
+            ephone = clean_text(
                 emergency,
                 "phone",
                 errors,
@@ -167,16 +172,20 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
                 )
             elif name or ephone:
                 clean["emergency_contact"] = {"name": name, "phone": ephone}
-    _clean_extras(raw, clean, errors)
+    clean_extras(raw, clean, errors)
     return {k: v for k, v in clean.items() if v is not None}, errors
 
 
-def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldError]) -> None:
-    """Optional details the form also collects: availability, insurance, consent."""
+def clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldError]) -> None:
+    """Optional details the form also collects: availability, insurance, consent.
+
+    Writes what is valid to `clean` (availability in the order of AVAILABILITY) and appends an
+    error for each field that is not; absent or empty fields are left out.
+    """
     slots = raw.get("availability")
     if slots not in (None, []):
         if not isinstance(slots, list) or any(s not in AVAILABILITY for s in slots):
-            errors.append(FieldError("contact.availability", "Choose from the times shown."))
+            errors.append(FieldError("contact.availability", AVAILABILITY_MESSAGE))
         else:
             clean["availability"] = [s for s in AVAILABILITY if s in slots]
     insurance = raw.get("insurance")
@@ -187,7 +196,7 @@ def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[Field
             )
         else:
             prefix = "contact.insurance."
-            carrier = _text(
+            carrier = clean_text(
                 insurance,
                 "carrier",
                 errors,
@@ -195,12 +204,12 @@ def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[Field
                 label="insurance carrier",
                 prefix=prefix,
             )
-            member = _text(
+            member = clean_text(
                 insurance,
                 "member_id",
                 errors,
                 required=False,
-                label="member id",
+                label="member ID",
                 limit=50,
                 prefix=prefix,
             )
@@ -213,9 +222,22 @@ def _clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[Field
             clean["consent"]["at"] = consent["at"]
 
 
-# Answers every submission must carry (the API schema lists the same; asq_5 and asq_4_when are
-# required conditionally, below).
-REQUIRED_ANSWERS = ("state", "asq_1", "asq_2", "asq_3", "asq_4", "phq9_9", "safe_now")
+REQUIRED_MESSAGE = "This question needs an answer ('prefer not to answer' is fine where offered)."
+
+# Answers every submission must carry, with the message shown when one is missing. The API schema
+# lists these keys, and a questionnaire page marks those it shows as required.
+REQUIRED_ANSWERS: dict[str, str] = {
+    "state": "Please choose the state you will be in during visits.",
+    "asq_1": REQUIRED_MESSAGE,
+    "asq_2": REQUIRED_MESSAGE,
+    "asq_3": REQUIRED_MESSAGE,
+    "asq_4": REQUIRED_MESSAGE,
+    "phq9_9": REQUIRED_MESSAGE,
+    "safe_now": REQUIRED_MESSAGE,
+}
+# Follow-ups required only once the answer they depend on is given (checked in clean_answers); a
+# page requires them when it shows them.
+REQUIRED_FOLLOW_UPS = frozenset({"asq_5", "asq_4_when"})
 
 
 def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[FieldError]]:
@@ -224,17 +246,9 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
         return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
     answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
     errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
-    for key in REQUIRED_ANSWERS:
+    for key, message in REQUIRED_ANSWERS.items():
         if key not in answers:
-            errors.append(
-                FieldError(
-                    f"answers.{key}",
-                    "Please choose the state you will be in during visits."
-                    if key == "state"
-                    else "This question needs an answer ('prefer not to answer' is fine where "
-                    "offered).",
-                )
-            )
+            errors.append(FieldError(f"answers.{key}", message))
     if (
         any(answers.get(f"asq_{i}") in ("yes", "refused") for i in range(1, 5))
         and "asq_5" not in answers

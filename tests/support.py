@@ -2,12 +2,14 @@
 
 Fault tests start their own `redis-server` on a free port (never the machine's), so they can stop
 and restart it; and their own aiosmtpd, which can answer DATA with scripted replies or hold the
-reply until the test lets it go.
+reply until the test lets it go. Also used by bench/bench_notify.py. And `sign_in`, the staff
+login the tests share.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -26,7 +28,22 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from intake.cli import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sign_in(client: Any, email: str, password: str = DEMO_PASSWORD) -> Any:
+    """Log `client` in as `email` (a demo account by default); the login must succeed."""
+    response = client.post("/auth/login", data={"email": email, "password": password})
+    assert response.status_code == 302, (email, response.status_code, response.text[:2000])
+    return response
 
 
 @dataclass
@@ -108,7 +125,12 @@ class SmtpSink:
 
 def start_smtp(port: int, sink: SmtpSink) -> Controller:
     controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    try:
+        controller.start()
+    except BaseException:
+        with contextlib.suppress(Exception):  # a start that timed out may have left its thread
+            controller.stop(no_assert=True)
+        raise
     return controller
 
 

@@ -6,6 +6,7 @@ the API accepts.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from intake.triage import STATES, VOCABULARY
@@ -36,7 +37,10 @@ def _text(limit: int = NAME_MAX) -> dict[str, Any]:
     return {"type": "string", "maxLength": limit}
 
 
+@cache
 def document() -> dict[str, Any]:
+    """The document, built once: it depends on the vocabulary only, not on the request or on
+    the app's settings. Every caller gets the same dict: never mutate it."""
     answers = {
         key: _answer_schema(spec) for key, spec in sorted(VOCABULARY.items()) if key != "age"
     }

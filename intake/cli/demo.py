@@ -16,7 +16,6 @@ from intake.passwords import MIN_LENGTH, hash_password
 from intake.triage import SERVICE_LINES
 
 DEMO_PASSWORD = "wayfinder-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
-LINES = SERVICE_LINES
 DEMO_LOCATIONS = (
     ("nyc-midtown", "New York - Midtown", "NY"),
     ("la-westside", "Los Angeles - Westside", "CA"),
@@ -28,7 +27,7 @@ DEMO_CLINICIANS = (
     (
         "ana.rivera@demo.wayfinder",
         "Dr. Ana Rivera",
-        LINES[:5],
+        SERVICE_LINES[:5],
         ["NY", "NJ", "FL"],
         ["in_person", "virtual"],
         "nyc-midtown",
@@ -37,7 +36,7 @@ DEMO_CLINICIANS = (
     (
         "sam.okafor@demo.wayfinder",
         "Sam Okafor, LCSW",
-        LINES[5:],
+        SERVICE_LINES[5:],
         ["NY", "CA", "TX", "FL"],
         ["virtual"],
         None,
@@ -46,7 +45,7 @@ DEMO_CLINICIANS = (
     (
         "mei.chen@demo.wayfinder",
         "Dr. Mei Chen",
-        LINES,
+        SERVICE_LINES,
         ["CA", "TX"],
         ["in_person", "virtual"],
         "la-westside",
@@ -55,7 +54,7 @@ DEMO_CLINICIANS = (
     (
         "jordan.blake@demo.wayfinder",
         "Jordan Blake, PMHNP",
-        LINES,
+        SERVICE_LINES,
         ["TX", "FL", "NY", "CA"],
         ["in_person", "virtual"],
         "austin-central",
@@ -64,7 +63,7 @@ DEMO_CLINICIANS = (
     (
         "lucia.mendez@demo.wayfinder",
         "Dr. Lucia Mendez",
-        LINES,
+        SERVICE_LINES,
         ["FL", "NY"],
         ["in_person", "virtual"],
         "miami-brickell",
@@ -96,8 +95,9 @@ def seed_demo() -> dict[str, int]:
             db.session.add(Location(code=code, name=name, state=state))
             created["locations"] += 1
     db.session.flush()
-    director = current_app.config.get("CLINICAL_DIRECTOR_EMAIL") or "director@demo.wayfinder"
-    for email, name, role in (*DEMO_STAFF, (director, DEMO_DIRECTOR_NAME, Role.ADMIN)):
+    director = current_app.config["CLINICAL_DIRECTOR_EMAIL"]  # unset: no director to seed
+    people = (*DEMO_STAFF, (director, DEMO_DIRECTOR_NAME, Role.ADMIN)) if director else DEMO_STAFF
+    for email, name, role in people:
         if upsert_user(email, name, role, DEMO_PASSWORD)[1]:
             created["users"] += 1
     clinicians = []

@@ -17,7 +17,9 @@ from intake.models import OPEN_ASSIGNMENT, Assignment, ClinicianProfile, Intake,
 from intake.screening import INSTRUMENTS
 from intake.services import audit
 
-DECLINE_REASON_MAX = 500
+# services.decline stores at most 2,000 characters (`reason.strip()[:2000]`) and exposes no
+# constant for it; keep this equal to that cut, so a reason the form accepts is kept whole.
+DECLINE_REASON_MAX = 2000
 
 
 def _profile() -> ClinicianProfile:
@@ -60,6 +62,7 @@ def intake_detail(intake_id: int) -> Any:
         assignment=assignment,
         instruments=INSTRUMENTS,
         now=utcnow(),
+        decline_reason_max=DECLINE_REASON_MAX,
     )
 
 
@@ -85,10 +88,10 @@ def accept(assignment_id: int) -> Any:
 def decline(assignment_id: int) -> Any:
     reason = (request.form.get("reason") or "").strip()
     if not reason or len(reason) > DECLINE_REASON_MAX:
-        flash(f"Give a reason for declining (at most {DECLINE_REASON_MAX} characters).", "error")
         assignment = db.session.get(Assignment, assignment_id)
         if assignment is None or assignment.clinician_id != _profile().id:
-            abort(404)
+            abort(404)  # before the flash: a 404 must not leave a message for a later page
+        flash(f"Give a reason for declining (at most {DECLINE_REASON_MAX} characters).", "error")
         return redirect(url_for("clinician.intake_detail", intake_id=assignment.intake_id))
     result = services.decline(assignment_id, current_user, reason, request.remote_addr)
     return _after(result, "Declined. The intake went back to its queue.")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from intake import jobs, notifications
 from intake.escalation.hours import parse_seconds
@@ -39,12 +40,12 @@ BATCH = 100
 
 def check_deadlines(now: datetime) -> int:
     """Write and dispatch the escalations due at `now`; returns how many rows were written."""
-    rows = _escalate_crises(now) + _escalate_overdue_offers(now)
+    written = notifications.ids(_escalate_crises(now) + _escalate_overdue_offers(now))
     db.session.commit()
-    if rows:
-        log.info("deadline check: %s escalation message(s)", len(rows))
-    jobs.dispatch_notifications(r.id for r in rows)
-    return len(rows)
+    if written:
+        log.info("deadline check: %s escalation message(s)", len(written))
+    jobs.dispatch_notifications(written)
+    return len(written)
 
 
 def due_level(age: timedelta, thresholds: tuple[int, ...]) -> int:
@@ -69,7 +70,6 @@ def _escalate_crises(now: datetime) -> list[Notification]:
     intakes = db.session.scalars(
         select(Intake)
         .where(
-            Intake.crisis_at.is_not(None),
             Intake.crisis_at <= first,
             Intake.acknowledged_at.is_(None),
             Intake.escalation_level < len(thresholds),
@@ -88,22 +88,18 @@ def _escalate_crises(now: datetime) -> list[Notification]:
         if level not in by_level:
             by_level[level] = _crisis_recipients(level, now)
         recipients = by_level[level]
-        for user in recipients.values():
-            key = f"escalation:{intake.id}:{level}:{user.id}"
-            if not notifications.exists(key):
-                rows.append(
-                    notifications.add(
-                        NotificationKind.ESCALATION,
-                        intake,
-                        user,
-                        key,
-                        context={
-                            "why": "not_acknowledged",
-                            "level": level,
-                            "minutes": thresholds[level - 1] // 60,
-                        },
-                    )
-                )
+        # No row for this level can exist yet: they are written in the transaction that raises
+        # escalation_level, which never goes down (the unique dedupe key is the backstop).
+        rows += [
+            notifications.add(
+                NotificationKind.ESCALATION,
+                intake,
+                user,
+                f"escalation:{intake.id}:{level}:{user.id}",
+                context={"level": level, "minutes": thresholds[level - 1] // 60},
+            )
+            for user in recipients.values()
+        ]
         intake.escalation_level = level
         audit("crisis.escalated", "intake", intake.id, level=level, recipients=sorted(recipients))
     return rows
@@ -121,22 +117,22 @@ def _escalate_overdue_offers(now: datetime) -> list[Notification]:
         .order_by(Assignment.accept_by)
         .limit(BATCH)
         .with_for_update(skip_locked=True)
+        .options(selectinload(Assignment.intake))
     ).all()
     rows: list[Notification] = []
     staff = coordinators()
     for offer in offers:
-        for user in staff:
-            key = f"overdue:{offer.id}:{user.id}"
-            if not notifications.exists(key):
-                rows.append(
-                    notifications.add(
-                        NotificationKind.ESCALATION,
-                        offer.intake,
-                        user,
-                        key,
-                        context={"why": "not_accepted", "assignment": offer.id},
-                    )
-                )
+        # As above: escalated_at is set in the transaction that writes these rows, never reset.
+        rows += [
+            notifications.add(
+                NotificationKind.ASSIGNMENT_OVERDUE,
+                offer.intake,
+                user,
+                f"overdue:{offer.id}:{user.id}",
+                context={"assignment": offer.id},
+            )
+            for user in staff
+        ]
         offer.escalated_at = now
         audit(
             "assignment.overdue",

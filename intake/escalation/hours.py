@@ -3,12 +3,19 @@
 Deadlines such as "accept an urgent assignment within 1 business day" count only the practice's
 open hours (e.g. 09:00-17:00, Monday to Friday, in America/New_York): an offer made on Friday at
 16:00 is due on Monday at 16:00.
+
+The settings are checked at start-up and read again where they are used (each offer, each
+deadline check, each email): `calendar`, `parse_targets` and `parse_seconds` are cached, so
+that costs one parse per distinct text. What they return is immutable (shared by every caller).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,6 +64,7 @@ def parse_days(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
+@lru_cache(maxsize=16)
 def calendar(hours: str, days: str, tz: str) -> BusinessCalendar:
     opens, closes = parse_hours(hours)
     try:
@@ -95,7 +103,8 @@ def add_business_days(start: datetime, days: float, cal: BusinessCalendar) -> da
     return add_business_time(start, cal.day_length * days, cal)
 
 
-def parse_targets(text: str) -> dict[str, float]:
+@lru_cache(maxsize=16)
+def parse_targets(text: str) -> Mapping[str, float]:
     """ "urgent=1,soon=2,routine=3" -> {"urgent": 1.0, ...} (business days per urgency)."""
     targets: dict[str, float] = {}
     for part in text.split(","):
@@ -107,9 +116,10 @@ def parse_targets(text: str) -> dict[str, float]:
         if not sep or not name.strip() or number <= 0:
             raise CalendarError(f"targets must look like urgent=1,soon=2, not {text!r}")
         targets[name.strip()] = number
-    return targets
+    return MappingProxyType(targets)
 
 
+@lru_cache(maxsize=16)
 def parse_seconds(text: str) -> tuple[int, ...]:
     """ "900,1800" -> (900, 1800): ascending, positive."""
     try:

@@ -4,21 +4,13 @@
 rows with the change that needs them and delivers each one once.
 """
 
-from intake.notifications.mailers import (
-    DeliveryError,
-    MailboxMailer,
-    Mailer,
-    SmtpMailer,
-    mailer,
-)
-from intake.notifications.messages import SUBJECTS, compose, link, message_id, recipient_address
+from intake.notifications.messages import compose
 from intake.notifications.outbox import (
     add,
-    backoff_seconds,
     claim,
     deliver,
     due_for_sweep,
-    exists,
+    ids,
     release,
     retry_dead,
     status_counts,
@@ -26,22 +18,12 @@ from intake.notifications.outbox import (
 )
 
 __all__ = [
-    "SUBJECTS",
-    "DeliveryError",
-    "MailboxMailer",
-    "Mailer",
-    "SmtpMailer",
     "add",
-    "backoff_seconds",
     "claim",
     "compose",
     "deliver",
     "due_for_sweep",
-    "exists",
-    "link",
-    "mailer",
-    "message_id",
-    "recipient_address",
+    "ids",
     "release",
     "retry_dead",
     "status_counts",

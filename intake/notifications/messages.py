@@ -15,16 +15,16 @@ from flask import current_app, render_template
 from intake.escalation.hours import parse_seconds
 from intake.models import Notification, NotificationKind
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {  # by NotificationKind
     NotificationKind.ASSIGNMENT: "New intake assigned to you",
     NotificationKind.QUEUE_UNASSIGNED: "Intake waiting in a queue with no eligible clinician",
     NotificationKind.CRISIS_ALERT: "CRISIS intake: acknowledge now",
     NotificationKind.ESCALATION: "ESCALATION: crisis intake not acknowledged",
+    NotificationKind.ASSIGNMENT_OVERDUE: "ESCALATION: assignment not accepted in time",
     NotificationKind.RESUME_LINK: "Your link to continue your Wayfinder form",
     NotificationKind.PATIENT_CONFIRMATION: "We received your request",
     NotificationKind.DEAD_LETTER: "A notification could not be delivered",
 }
-OVERDUE_SUBJECT = "ESCALATION: assignment not accepted in time"
 # Messages whose link goes to the acknowledge page rather than the intake.
 ACKNOWLEDGE_KINDS = (NotificationKind.CRISIS_ALERT, NotificationKind.ESCALATION)
 
@@ -42,12 +42,7 @@ def recipient_address(row: Notification) -> str | None:
 
 
 def subject(row: Notification) -> str:
-    why = (row.context or {}).get("why")
-    text = (
-        OVERDUE_SUBJECT
-        if why == "not_accepted"
-        else SUBJECTS.get(row.kind, "Wayfinder notification")  # type: ignore[call-overload]
-    )
+    text = SUBJECTS.get(row.kind, "Wayfinder notification")
     intake = row.intake
     if intake is not None and not row.to_patient:
         return f"[{(intake.urgency or 'new').upper()}] {text} ({intake.reference})"
@@ -85,7 +80,6 @@ def _context(row: Notification) -> dict[str, Any]:
         "practice_phone": current_app.config["PRACTICE_PHONE"],
         "ack_minutes": _ack_minutes(),
         "notification_id": row.id,
-        "why": extra.get("why"),
         "level": extra.get("level"),
         "minutes": extra.get("minutes"),
     }
@@ -94,7 +88,6 @@ def _context(row: Notification) -> dict[str, Any]:
 def link(row: Notification) -> str:
     """Where the message sends its reader: an opaque id behind sign-in, never PHI."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    why = (row.context or {}).get("why")
     if row.kind == NotificationKind.RESUME_LINK and row.intake is not None:
         from intake import drafts  # the token-bearing link is the drafts module's to make
 
@@ -105,7 +98,7 @@ def link(row: Notification) -> str:
         return f"{base}/staff/"
     if row.kind == NotificationKind.ASSIGNMENT:
         return f"{base}/clinician/intakes/{row.intake.id}"
-    if row.kind in ACKNOWLEDGE_KINDS and why != "not_accepted":
+    if row.kind in ACKNOWLEDGE_KINDS:
         return f"{base}/staff/intakes/{row.intake.id}/acknowledge"
     return f"{base}/staff/intakes/{row.intake.id}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,7 +46,12 @@ def add(
     to_patient: bool = False,
     context: dict[str, Any] | None = None,
 ) -> Notification:
-    """Add one outbox row to the current transaction (the caller commits, then dispatches)."""
+    """Add one outbox row to the current transaction (the caller commits, then dispatches).
+
+    Not flushed here: a caller adding many rows sends them in one batch when the session
+    flushes (at its next query, `ids`, or the commit), and the unique dedupe key refuses a
+    second row for the same message then.
+    """
     row = Notification(
         kind=kind,
         intake=intake,
@@ -55,13 +61,14 @@ def add(
         context=context,
     )
     db.session.add(row)
-    db.session.flush()
     return row
 
 
-def exists(key: str) -> bool:
-    found = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key))
-    return found is not None
+def ids(rows: Iterable[Notification]) -> list[int]:
+    """The ids of rows added in this transaction (one flush for all), read before the commit
+    expires them: after it, each `row.id` would cost a query of its own."""
+    db.session.flush()
+    return [row.id for row in rows]
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,8 @@ def deliver(notification_id: int) -> float | None:
         try:
             message = compose(row)
         except Exception as exc:  # a broken template will not mend itself by retrying
-            log.exception("notification %s: cannot compose", row.id)
+            # No traceback: a rendering error can quote the values it was rendering.
+            log.error("notification %s: cannot compose (%s)", row.id, type(exc).__name__)
             raise DeliveryError(f"compose {type(exc).__name__}", transient=False) from None
         mailer().send(message)
     except DeliveryError as exc:
@@ -171,10 +179,10 @@ def _failed(row: Notification, exc: DeliveryError) -> float | None:
         return delay
     row.status = NotificationStatus.DEAD
     log.error("notification %s: %s after %s attempt(s): dead", row.id, exc.code, row.attempts)
-    new = _dead_letter_alerts(row)
+    new = ids(_dead_letter_alerts(row))
     _audit("notification.dead", row.id, kind=row.kind, error=row.last_error)
     db.session.commit()
-    jobs.dispatch_notifications(n.id for n in new)
+    jobs.dispatch_notifications(new)
     return None
 
 

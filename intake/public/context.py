@@ -11,7 +11,16 @@ from intake import drafts
 from intake.models import Intake
 from intake.public import review, wording
 from intake.public.formdata import imperial
-from intake.public.pages import HEIGHT, WEIGHT, Page, neighbour, pages_for, progress, shown_blocks
+from intake.public.pages import (
+    HEIGHT,
+    WEIGHT,
+    Page,
+    neighbour,
+    page_of,
+    pages_for,
+    progress,
+    shown_blocks,
+)
 
 TEMPLATES = {
     "about": "public/step_about.html",
@@ -70,7 +79,7 @@ def step_context(
     if page.name == "review" and draft is not None:
         context["sections"] = review.sections(dict(draft.contact or {}), answers)
         context["field_pages"] = {
-            name: _page_of(name.split(".", 1)[-1], answers) for name in errors if name != "consent"
+            name: page_of(name, answers).name for name in errors if name != "consent"
         }
     return context
 
@@ -86,6 +95,7 @@ def _error_anchor(name: str) -> str:
 _ANCHORS = {
     "consent": "q-consent",
     "contact": "f-first_name",
+    "contact.preferred_contact": "q-preferred_contact",
     "contact.emergency_contact": "f-ec_name",
     "contact.emergency_contact.name": "f-ec_name",
     "contact.emergency_contact.phone": "f-ec_phone",
@@ -95,31 +105,12 @@ _ANCHORS = {
 }
 
 
-def _page_of(key: str, answers: dict[str, Any]) -> str:
-    for page in pages_for(answers):
-        if key in page.item_keys():
-            return page.name
-    if key in ("concerns", "free_text"):
-        return "concerns"
-    if key in ("modality_preference", "location") or key.startswith(("availability", "insurance")):
-        return "preferences"
-    return "about"
-
-
 def resume_target(draft: Intake) -> str:
     """The first step that still needs something; the review page when all are done."""
     contact, answers = draft.contact or {}, draft.answers or {}
     if not contact.get("phone"):
         return url_for("public.form")
     for page in pages_for(answers):
-        if page.name in ("about", "review"):
-            continue
-        if page.name == "concerns":
-            done = "concerns" in answers or "free_text" in answers
-        elif page.name == "preferences":
-            done = "modality_preference" in answers
-        else:
-            done = any(k in answers for k in page.item_keys())
-        if not done:
+        if page.owns and not any(k in answers for k in page.owns):
             return url_for("public.step", name=page.name)
     return url_for("public.step", name="review")

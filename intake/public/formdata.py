@@ -13,7 +13,6 @@ from werkzeug.datastructures import MultiDict
 
 from intake.public.pages import HEIGHT, WEIGHT, Page, shown_blocks
 from intake.screening import INSTRUMENTS, SAFETY, Item
-from intake.validation import has_control_chars
 
 CONTACT_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone", "preferred_contact")
 TEXT_ANSWERS = ("state", "modality_preference", "location", "free_text", "sex")
@@ -118,17 +117,6 @@ def imperial(answers: dict[str, Any]) -> dict[str, str]:
     if isinstance(kg, int | float):
         out["weight_lb"] = str(round(kg / KG_PER_LB))
     return out
-
-
-def checked_text(value: str, field: str, label: str, limit: int, errors: Errors) -> str | None:
-    """Free text: at most `limit` characters, no control characters (tabs and newlines are ok)."""
-    if len(value) > limit:
-        errors.append((field, f"Your {label} can be at most {limit:,} characters."))
-        return None
-    if has_control_chars(value):
-        errors.append((field, f"Your {label} contains characters we can't accept."))
-        return None
-    return value or None
 
 
 def _option_values() -> dict[str, dict[str, object]]:

@@ -1,10 +1,12 @@
 """The questionnaire's pages: which instrument blocks each shows, to whom, and what is required.
 
-Six steps; step 4 (questionnaires) has several parts. A page owns the answer keys of its items:
-saving a page replaces exactly those keys in the draft. Which blocks a page shows depends on the
-saved answers (the concerns of step 3, the drug question, ...); an item's own `asked_if` hides a
-follow-up until the answer it depends on is saved, and the page is then shown again with the
-follow-up added (no script needed).
+Six steps; step 4 (questionnaires) has several parts. A page owns answer keys (`owns`: the keys
+of its items, or those listed for a page without blocks) and contact fields (`contact`): saving a
+page replaces exactly those in the draft. A page requires the answers among those it owns that
+`intake.validation` requires. Which blocks a page shows depends on the saved answers (the
+concerns of step 3, the drug question, ...); an item's own `asked_if` hides a follow-up until the
+answer it depends on is saved, and the page is then shown again with the follow-up added (no
+script needed).
 
 Branching choices: PC-PTSD-5 is shown to everyone (trauma is common and the gate question keeps
 it short); ASRS for adhd or not_sure; MDQ for bipolar or depression; OCI-4 for ocd or anxiety;
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intake.screening import INSTRUMENTS, SAFETY, Item
+from intake.validation import REQUIRED_ANSWERS, REQUIRED_FOLLOW_UPS
 
 Answers = Mapping[str, Any]
 Condition = Callable[[Answers], bool]
@@ -62,13 +65,24 @@ class Block:
 
 @dataclass(frozen=True)
 class Page:
+    """One page. `owns` lists the answer keys of a page without blocks (a questionnaire page owns
+    the keys of its items); `contact` the contact fields it owns. `required` is derived."""
+
     name: str
     step: int
     title: str
     blocks: tuple[Block, ...] = ()
-    required: frozenset[str] = field(default_factory=frozenset)
+    owns: frozenset[str] = frozenset()
+    contact: frozenset[str] = frozenset()
     applies: Condition = _always
     intro: str = ""
+    required: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        owns = self.owns | frozenset(self.item_keys())
+        required = frozenset(k for k in owns if k in REQUIRED_ANSWERS or k in REQUIRED_FOLLOW_UPS)
+        object.__setattr__(self, "owns", owns)
+        object.__setattr__(self, "required", required)
 
     def item_keys(self) -> tuple[str, ...]:
         return tuple(item.key for block in self.blocks for item in block.items)
@@ -97,8 +111,20 @@ HEIGHT, WEIGHT = INSTRUMENTS["scoff"].item("height_cm"), INSTRUMENTS["scoff"].it
 SCOFF_ITEMS = tuple(i for i in INSTRUMENTS["scoff"].items if i.kind == "choice")
 _ASQ = INSTRUMENTS["asq"]
 
+ABOUT_CONTACT = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "email",
+        "phone",
+        "preferred_contact",
+        "emergency_contact",
+    }
+)
+
 PAGES: tuple[Page, ...] = (
-    Page("about", 1, "About you"),
+    Page("about", 1, "About you", owns=frozenset({"state", "sex"}), contact=ABOUT_CONTACT),
     Page(
         "safety",
         2,
@@ -112,15 +138,13 @@ PAGES: tuple[Page, ...] = (
             ),
             Block("safe_now", "Right now", "", _safety("safe_now")),
         ),
-        required=frozenset({"asq_1", "asq_2", "asq_3", "asq_4", "asq_4_when", "asq_5", "safe_now"}),
     ),
-    Page("concerns", 3, "What brings you here"),
+    Page("concerns", 3, "What brings you here", owns=frozenset({"concerns", "free_text"})),
     Page(
         "mood",
         4,
         "Questionnaires: mood and worry",
         blocks=(_block("phq9"), _block("gad7")),
-        required=frozenset({"phq9_9"}),
     ),
     Page(
         "experiences",
@@ -191,7 +215,13 @@ PAGES: tuple[Page, ...] = (
             ),
         ),
     ),
-    Page("preferences", 5, "How you'd like to meet"),
+    Page(
+        "preferences",
+        5,
+        "How you'd like to meet",
+        owns=frozenset({"modality_preference", "location"}),
+        contact=frozenset({"availability", "insurance"}),
+    ),
     Page("review", 6, "Check and send"),
 )
 BY_NAME: dict[str, Page] = {p.name: p for p in PAGES}
@@ -223,6 +253,17 @@ def shown_blocks(page: Page, answers: Answers) -> list[tuple[Block, list[Item]]]
 
 def shown_keys(page: Page, answers: Answers) -> set[str]:
     return {i.key for _, items in shown_blocks(page, answers) for i in items}
+
+
+def page_of(field_name: str, answers: Answers) -> Page:
+    """The page that asks for a field ("answers.phq9_9", "contact.insurance.carrier"); About you
+    when no page owns it (the whole-form errors "contact" and "answers")."""
+    kind, _, rest = field_name.partition(".")
+    key = rest.split(".", 1)[0]
+    for page in pages_for(answers):
+        if key in (page.owns if kind == "answers" else page.contact):
+            return page
+    return PAGES[0]
 
 
 def pages_for(answers: Answers) -> list[Page]:

@@ -1,7 +1,8 @@
 """What each step accepts: posted form -> (contact changes, answer changes, owned keys, errors).
 
 Shape comes from `formdata`, the vocabulary from `intake.triage.validate_answers`, contact
-details from `intake.validation.clean_contact` (the same checks the submit and the API run).
+details, free text and required answers from `intake.validation` (the same checks the submit
+and the API run). Which keys a step replaces is its page's `owns` and `contact`.
 Nothing is saved here; the views hand a clean result to `intake.drafts.save`.
 """
 
@@ -14,20 +15,23 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from intake import validation
 from intake.extensions import db
 from intake.models import Location
 from intake.public import formdata
 from intake.public.pages import BY_NAME, Page, shown_keys
 from intake.triage import validate_answers
 from intake.triage.vocabulary import FREE_TEXT_MAX
-from intake.validation import clean_contact, has_control_chars
+from intake.validation import (
+    REQUIRED_ANSWERS,
+    REQUIRED_MESSAGE,
+    FieldError,
+    clean_contact,
+    clean_extras,
+    clean_text,
+    has_control_chars,
+)
 
-ABOUT_KEYS = frozenset({"state", "sex"})
-ABOUT_CONTACT_KEYS = (*formdata.CONTACT_FIELDS, "emergency_contact")
-CONCERN_KEYS = frozenset({"concerns", "free_text"})
-PREFERENCE_KEYS = frozenset({"modality_preference", "location"})
-REQUIRED_MESSAGE = "This question needs an answer ('prefer not to answer' is fine where offered)."
+ABOUT, CONCERNS, PREFERENCES = BY_NAME["about"], BY_NAME["concerns"], BY_NAME["preferences"]
 
 
 @dataclass
@@ -44,48 +48,62 @@ def _add(errors: dict[str, str], pairs: list[tuple[str, str]]) -> None:
         errors.setdefault(name, message)
 
 
+def _field_errors(errors: dict[str, str], found: list[FieldError]) -> None:
+    _add(errors, [(e.field, e.message) for e in found])
+
+
+def _required(page: Page, keys: set[str] | frozenset[str], result: StepResult) -> None:
+    """An error for each required answer of `keys` the step did not get."""
+    for key in sorted(page.required & keys):
+        if key not in result.answers:
+            result.errors.setdefault(f"answers.{key}", REQUIRED_ANSWERS.get(key, REQUIRED_MESSAGE))
+
+
 def _vocabulary(answers: dict[str, Any], errors: dict[str, str]) -> None:
     _add(errors, [(f"answers.{k}", m) for k, m in validate_answers(answers)])
 
 
 def about(form: MultiDict[str, str], today: datetime | None = None) -> StepResult:
-    result = StepResult(owned=ABOUT_KEYS)
+    result = StepResult(owned=ABOUT.owns)
     day = (today or datetime.now(UTC)).date()
     contact, contact_errors = clean_contact(formdata.contact_from(form), day)
-    _add(result.errors, [(e.field, e.message) for e in contact_errors])
-    state = formdata.text(form, "state")
-    if state:
-        result.answers["state"] = state
-    else:
-        result.errors["answers.state"] = "Please choose the state you will be in during visits."
-    sex = formdata.text(form, "sex")
-    if sex:
-        result.answers["sex"] = sex
+    _field_errors(result.errors, contact_errors)
+    for key in sorted(ABOUT.owns):  # the form fields are named after the answer keys
+        if value := formdata.text(form, key):
+            result.answers[key] = value
+    _required(ABOUT, ABOUT.owns, result)
     _vocabulary(result.answers, result.errors)
-    if state and "answers.state" in result.errors:
+    if "state" in result.answers and "answers.state" in result.errors:
         result.errors["answers.state"] = "Please choose a state from the list."
     if "answers.sex" in result.errors:
         result.errors["answers.sex"] = "Please choose one of the answers shown."
     # Every contact field of this step is replaced (None removes one the person cleared).
-    result.contact = {k: contact.get(k) for k in ABOUT_CONTACT_KEYS}
+    result.contact = {k: contact.get(k) for k in sorted(ABOUT.contact)}
     return result
 
 
 def concerns(form: MultiDict[str, str]) -> StepResult:
-    result = StepResult(owned=CONCERN_KEYS)
+    result = StepResult(owned=CONCERNS.owns)
     chosen: list[str] = []
     for value in form.getlist("concerns"):
         if value and value not in chosen:
             chosen.append(value)
     if chosen:
         result.answers["concerns"] = chosen
-    errors: formdata.Errors = []
-    free = formdata.checked_text(
-        form.get("free_text", "") or "", "answers.free_text", "text", FREE_TEXT_MAX, errors
+    errors: list[FieldError] = []
+    raw = {"free_text": form.get("free_text", "") or ""}
+    free = clean_text(
+        raw,
+        "free_text",
+        errors,
+        required=False,
+        label="text",
+        limit=FREE_TEXT_MAX,
+        prefix="answers.",
     )
-    if free and free.strip():
-        result.answers["free_text"] = free.strip()
-    _add(result.errors, errors)
+    if free:
+        result.answers["free_text"] = free
+    _field_errors(result.errors, errors)
     _vocabulary(result.answers, result.errors)
     if "answers.concerns" in result.errors:
         result.errors["answers.concerns"] = "Please choose from the list shown."
@@ -93,7 +111,7 @@ def concerns(form: MultiDict[str, str]) -> StepResult:
 
 
 def preferences(form: MultiDict[str, str]) -> StepResult:
-    result = StepResult(owned=PREFERENCE_KEYS, contact={})
+    result = StepResult(owned=PREFERENCES.owns)
     modality = formdata.text(form, "modality_preference") or "no_preference"
     result.answers["modality_preference"] = modality
     location = formdata.text(form, "location")
@@ -110,30 +128,22 @@ def preferences(form: MultiDict[str, str]) -> StepResult:
     _vocabulary(result.answers, result.errors)
     if "answers.modality_preference" in result.errors:
         result.errors["answers.modality_preference"] = "Please choose one of the answers shown."
-    slots = [s for s in form.getlist("availability") if s]
-    if any(s not in validation.AVAILABILITY for s in slots):
-        result.errors["contact.availability"] = "Please choose times from the list."
-    assert result.contact is not None  # noqa: S101 - set above
-    result.contact["availability"] = list(dict.fromkeys(slots))
-    errors: formdata.Errors = []
-    carrier = formdata.checked_text(
-        formdata.text(form, "insurance_carrier"),
-        "contact.insurance.carrier",
-        "insurer",
-        100,
-        errors,
-    )
-    member = formdata.checked_text(
-        formdata.text(form, "insurance_member_id"),
-        "contact.insurance.member_id",
-        "member ID",
-        50,
-        errors,
-    )
-    _add(result.errors, errors)
-    result.contact["insurance"] = (
-        {"carrier": carrier, "member_id": member} if carrier or member else None
-    )
+    # The same checks the submit runs; every contact field of this step is replaced.
+    raw = {
+        "availability": [s for s in form.getlist("availability") if s],
+        "insurance": {
+            "carrier": formdata.text(form, "insurance_carrier"),
+            "member_id": formdata.text(form, "insurance_member_id"),
+        },
+    }
+    clean: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    clean_extras(raw, clean, errors)
+    _field_errors(result.errors, errors)
+    result.contact = {
+        "availability": clean.get("availability", []),
+        "insurance": clean.get("insurance"),
+    }
     return result
 
 
@@ -142,7 +152,7 @@ def questions(
 ) -> StepResult:
     """A questionnaire page. `lenient` (Back) skips the required checks, never the shape ones."""
     posted, shape = formdata.parse_page(page, form, saved)
-    owned = frozenset(page.item_keys())
+    owned = page.owns
     merged = {k: v for k, v in saved.items() if k not in owned} | posted
     now_shown = shown_keys(page, merged)
     answers = {k: v for k, v in posted.items() if k in now_shown}
@@ -152,9 +162,7 @@ def questions(
     before = shown_keys(page, saved)
     result.follow_ups = {k for k in now_shown - before if k not in answers}
     if not lenient:
-        for key in sorted(page.required & now_shown & before):
-            if key not in answers:
-                result.errors.setdefault(f"answers.{key}", REQUIRED_MESSAGE)
+        _required(page, now_shown & before, result)
     return result
 
 

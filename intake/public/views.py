@@ -28,6 +28,22 @@ def _draft() -> Intake | None:
     return drafts.get(session.get("draft_id"))
 
 
+def _confirmation(draft: Intake) -> Any:
+    """This browser's draft was submitted (here, in another tab, or after a resume link
+    elsewhere): show its confirmation, not the form (which would send it back here)."""
+    if draft.status != IntakeStatus.DRAFT:
+        session["submitted_reference"] = draft.reference
+    return redirect(url_for("public.done"), code=303)
+
+
+def _consent(form: MultiDict[str, str]) -> dict[str, bool]:
+    """The two consent boxes: ticked or not."""
+    return {k: form.get(f"consent_{k}") == "yes" for k in ("contact", "privacy")}
+
+
+CONSENT_MISSING = "Please tick both boxes to agree, so we can contact you."
+
+
 def _render(
     name: str,
     draft: Intake | None,
@@ -51,7 +67,7 @@ def step(name: str) -> Any:
         abort(404)
     draft = _draft()
     if draft is not None and draft.status != IntakeStatus.DRAFT:
-        return redirect(url_for("public.done"))
+        return _confirmation(draft)
     if name != "about" and (draft is None or not draft.contact):
         return redirect(url_for("public.form"))
     return _render(name, draft, page_values(draft), {})
@@ -66,7 +82,7 @@ def save_step(name: str) -> Any:
         return submit()
     draft = _draft()
     if draft is not None and draft.status != IntakeStatus.DRAFT:
-        return redirect(url_for("public.done"))
+        return _confirmation(draft)
     nav = request.form.get("nav", "next")
     saved = dict(draft.answers or {}) if draft else {}
     result = steps.parse_step(name, request.form, saved, lenient=nav in ("back", "later"))
@@ -75,9 +91,13 @@ def save_step(name: str) -> Any:
     lost = draft is None and name != "about"
     if draft is None:
         draft = drafts.start_draft()
-    new_crisis = drafts.save(
-        draft, contact=result.contact, answers=result.answers, owned=result.owned
-    )
+    try:
+        new_crisis = drafts.save(
+            draft, contact=result.contact, answers=result.answers, owned=result.owned
+        )
+    except drafts.DraftClosed:  # submitted (another tab) since the check above
+        db.session.rollback()
+        return _confirmation(draft)
     session["draft_id"] = draft.id
     target = _after(name, draft, result, nav, lost)
     if nav == "later" and not new_crisis:
@@ -110,7 +130,13 @@ def _after(name: str, draft: Intake, result: steps.StepResult, nav: str, lost: b
 
 
 def _send_link(draft: Intake, target: str) -> Any:
-    row = drafts.request_resume_link(draft)
+    """Email a resume link; the answers are saved whether or not one can be sent."""
+    try:
+        row = drafts.request_resume_link(draft)
+    except drafts.DraftClosed:
+        return _confirmation(draft)
+    except drafts.TooManyResumeLinks:
+        return render_template("public/resume_sent.html", sent=False, limited=True, target=target)
     return render_template("public/resume_sent.html", sent=row is not None, target=target)
 
 
@@ -118,8 +144,10 @@ def _send_link(draft: Intake, target: str) -> Any:
 @limiter.limit("5 per hour")
 def save_for_later() -> Any:
     draft = _draft()
-    if draft is None or draft.status != IntakeStatus.DRAFT:
+    if draft is None:
         return redirect(url_for("public.form"))
+    if draft.status != IntakeStatus.DRAFT:
+        return _confirmation(draft)
     return _send_link(draft, resume_target(draft))
 
 
@@ -141,9 +169,9 @@ def submit() -> Any:
     if draft is None:
         return redirect(url_for("public.form"))
     errors: dict[str, str] = {}
-    consent = {k: request.form.get(f"consent_{k}") == "yes" for k in ("contact", "privacy")}
+    consent = _consent(request.form)
     if draft.status == IntakeStatus.DRAFT and not all(consent.values()):
-        errors["consent"] = "Please tick both boxes to agree, so we can contact you."
+        errors["consent"] = CONSENT_MISSING
         return _render("review", draft, request.form, errors, 422)
     try:
         result = drafts.submit(draft.id, consent)
@@ -162,9 +190,9 @@ def submit_whole_form() -> Any:
     """The whole form in one post (scripts and older pages); same checks, one intake per token."""
     contact, answers, shape_errors = parse(request.form)
     errors = dict(shape_errors)
-    consent = {k: request.form.get(f"consent_{k}") == "yes" for k in ("contact", "privacy")}
+    consent = _consent(request.form)
     if not all(consent.values()):
-        errors["consent"] = "Please tick both boxes to agree, so we can contact you."
+        errors["consent"] = CONSENT_MISSING
     if not errors:
         contact["consent"] = {**consent, "at": utcnow().isoformat()}
         try:

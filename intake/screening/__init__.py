@@ -8,6 +8,7 @@ validated instrument).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from . import (
@@ -61,12 +62,15 @@ def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
     }
 
 
-_DEFAULT_SCORERS = scorers()
+@cache
+def _default_scorers() -> dict[str, Scorer]:
+    """Built on first use: the precomputed tables cost a few milliseconds at import otherwise."""
+    return scorers()
 
 
 def score_all(answers: Mapping[str, Any], config: Cutoffs | None = None) -> dict[str, Score]:
     """Score every instrument; every prefix is present (NOT_ASKED when nothing was answered)."""
-    table = _DEFAULT_SCORERS if config is None else scorers(config)
+    table = _default_scorers() if config is None else scorers(config)
     return {prefix: fn(answers) for prefix, fn in table.items()}
 
 

@@ -21,7 +21,7 @@ from .base import (
     ints,
     scored,
     sum_scorer,
-    tally_pairs,
+    tally,
 )
 
 KEYS = ("auditc_1", "auditc_2", "auditc_3")
@@ -77,7 +77,6 @@ INSTRUMENT = Instrument(
 )
 ITEM_MAX = 4
 _TABLES = (ints(0, ITEM_MAX),) * 3
-_PAIRS = tuple(zip(KEYS, _TABLES, strict=True))
 
 
 def _never_drinker(answers: Answers) -> Answers | None:
@@ -118,7 +117,7 @@ def score(
 ) -> Score:
     """Sum 0-12; band `negative` / `positive` / `severe`; the cutoff depends on `sex`."""
     answers = _never_drinker(answers) or answers
-    t = tally_pairs(answers, _PAIRS, ITEM_MAX)
+    t = tally(answers, KEYS, _TABLES, ITEM_MAX)
     return rate(t, _male(answers), cutoff_male, cutoff_other, severe)
 
 

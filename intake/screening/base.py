@@ -176,7 +176,7 @@ def _points(get: Callable[[str], Any], pairs: Iterable[tuple[str, Points]]) -> t
 
 
 # NamedTuple construction without the generated Python-level __new__ (same object, cheaper).
-_new = tuple.__new__
+new_tuple = tuple.__new__
 
 
 def tally_from(total: int, answered: int, n: int, item_max: int) -> Tally:
@@ -184,18 +184,12 @@ def tally_from(total: int, answered: int, n: int, item_max: int) -> Tally:
     missing = n - answered
     high = total + missing * item_max
     if missing == 0:
-        return _new(Tally, (total, answered, False, total, total))
+        return new_tuple(Tally, (total, answered, False, total, total))
     if answered == 0:
-        return _new(Tally, (None, 0, False, 0, high))
+        return new_tuple(Tally, (None, 0, False, 0, high))
     if missing == 1:
-        return _new(Tally, (round_half_up(total / answered * n), answered, True, total, high))
-    return _new(Tally, (None, answered, False, total, high))
-
-
-def tally_pairs(answers: Answers, pairs: tuple[tuple[str, Points], ...], item_max: int) -> Tally:
-    """`tally` with the (key, points table) pairs zipped once per instrument."""
-    total, answered = _points(answers.get, pairs)
-    return tally_from(total, answered, len(pairs), item_max)
+        return new_tuple(Tally, (round_half_up(total / answered * n), answered, True, total, high))
+    return new_tuple(Tally, (None, answered, False, total, high))
 
 
 def sum_scorer(
@@ -218,7 +212,7 @@ def sum_scorer(
     intakes: those call `rate` each time. An intake with none of the keys at all (the instrument
     was not asked) gets the empty-answers result at once.
 
-    The pass over the items is generated Python (`_item_pass`): one expression that sums an
+    The pass over the items is generated Python (`_item_sum`): one expression that sums an
     encoded points table per item, so that the sum is the result's index directly.
     """
     pairs = tuple(zip(keys, tables, strict=True))
@@ -237,14 +231,10 @@ def sum_scorer(
                 s = rate(t) if state is None else rate(t, k)
                 results.append(s if s.extra is _NO_EXTRA else None)
 
-    keyset = frozenset((*keys, *state_keys))
-    empty = (
-        rate(tally_from(0, 0, n, item_max))
-        if state is None
-        else rate(tally_from(0, 0, n, item_max), state({}))
-    )
-    if empty.extra is not _NO_EXTRA:  # cannot happen for a nothing-answered tally; be safe
-        keyset = frozenset()
+    # Nothing answered: the result of the zero index (in the state of no answers at all). An
+    # intake with none of the keys gets it without reading the items.
+    empty = results[(0 if state is None else state({})) * block]
+    keyset = frozenset((*keys, *state_keys)) if empty is not None else frozenset()
 
     def rate_at(i: int) -> Score:
         k, rest = divmod(i, block)
@@ -256,35 +246,39 @@ def sum_scorer(
         total, answered = _points(get, pairs)
         return total * stride + answered
 
-    return _item_pass(pairs, stride, keyset, empty, results, rate_at, plain_pass, state, block)
+    item_sum, names = _item_sum(pairs, stride)
+    names |= {"_keyset": keyset, "_empty": empty, "_results": results, "_rate_at": rate_at}
+    names |= {"_plain": plain_pass, "_state": state}
+    src = ["def score(answers):"]
+    if keyset:
+        src += ["    if answers.keys().isdisjoint(_keyset):", "        return _empty"]
+    src += [
+        "    get = answers.get",
+        "    try:",
+        f"        i = {item_sum}",
+        "    except TypeError:  # an unhashable answer: the plain loop, which skips it",
+        "        i = _plain(get)",
+    ]
+    if state is not None:
+        src.append(f"    i += _state(answers) * {block}")
+    src += ["    s = _results[i]", "    return s if s is not None else _rate_at(i)"]
+    source = "\n".join(src) + "\n"
+    filename = f"<scorer {keys[0] if keys else 'empty'}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)  # noqa: S102 - built from the tables above
+    fn: Callable[[Answers], Score] = names["score"]
+    return fn
 
 
-def _item_pass(
-    pairs: tuple[tuple[str, Points], ...],
-    stride: int,
-    keyset: frozenset[str],
-    empty: Score,
-    results: list[Score | None],
-    rate_at: Callable[[int], Score],
-    plain_pass: Callable[[Callable[[str], Any]], int],
-    state: Callable[[Answers], int] | None,
-    block: int,
-) -> Callable[[Answers], Score]:
-    """The scorer of `sum_scorer` as one generated function (what `_points` does, unrolled).
+def _item_sum(pairs: tuple[tuple[str, Points], ...], stride: int) -> tuple[str, dict[str, Any]]:
+    """What `_points` does, unrolled: one expression over `get`, and the tables it names.
 
     Item i's table becomes {answer: points * stride + 1}, so the sum over the items of
     `table.get(answer, 0)` is `total * stride + answered`: the index of the precomputed result.
     Tables with non-text answers skip True/False (True == 1 as a dict key), as `_points` does.
-    An unhashable answer raises TypeError in a lookup; that intake takes `_points` instead.
+    An unhashable answer raises TypeError in a lookup.
     """
-    names: dict[str, Any] = {
-        "_keyset": keyset,
-        "_empty": empty,
-        "_results": results,
-        "_rate_at": rate_at,
-        "_plain": plain_pass,
-        "_state": state,
-    }
+    names: dict[str, Any] = {}
     terms = []
     for i, (key, table) in enumerate(pairs):
         if any(type(p) is not int or p < 0 for p in table.values()):
@@ -296,25 +290,7 @@ def _item_pass(
             terms.append(
                 f"(_t{i}(v, 0) if (v := get({key!r})) is not True and v is not False else 0)"
             )
-    src = ["def score(answers):"]
-    if keyset:
-        src += ["    if answers.keys().isdisjoint(_keyset):", "        return _empty"]
-    src += [
-        "    get = answers.get",
-        "    try:",
-        "        i = (" + "\n             + ".join(terms) + ")",
-        "    except TypeError:",
-        "        i = _plain(get)",
-    ]
-    if state is not None:
-        src.append(f"    i += _state(answers) * {block}")
-    src += ["    s = _results[i]", "    return s if s is not None else _rate_at(i)"]
-    source = "\n".join(src) + "\n"
-    filename = f"<scorer {pairs[0][0] if pairs else 'empty'}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), names)  # noqa: S102 - built from the tables above
-    fn: Callable[[Answers], Score] = names["score"]
-    return fn
+    return "(" + "\n             + ".join(terms or ["0"]) + ")", names
 
 
 def band_for(value: int | None, bands: Sequence[tuple[int, str]]) -> str | None:
@@ -332,15 +308,4 @@ def scored(t: Tally, positive: bool | None, band: str | None = None, **extra: An
     """Build a Score from a tally, keeping the bounds for partly answered scales."""
     if t.total is None and t.answered:
         extra = {**extra, "low": t.low, "high": t.high, "answered": t.answered}
-    return _new(Score, (t.total, band, positive, t.prorated, extra or _NO_EXTRA))
-
-
-def at_least(t: Tally, cutoff: float) -> bool | None:
-    """Three-valued `total >= cutoff`: decided by the bounds when the total is unknown."""
-    if t.total is not None:
-        return t.total >= cutoff
-    if t.answered and t.low >= cutoff:
-        return True
-    if t.answered and t.high < cutoff:
-        return False
-    return None
+    return new_tuple(Score, (t.total, band, positive, t.prorated, extra or _NO_EXTRA))

@@ -27,7 +27,6 @@ from .base import (
     scored,
     sum_scorer,
     tally,
-    tally_pairs,
 )
 
 KEYS = tuple(f"dast_{n}" for n in range(1, 11))
@@ -96,7 +95,6 @@ TOTAL_LOINC = "82667-7"
 
 _REVERSED_POINTS: dict[object, int] = {"yes": 0, "no": 1}
 _TABLES: tuple[Points, ...] = tuple(_REVERSED_POINTS if k in REVERSED else YES_1 for k in KEYS)
-_PAIRS = tuple(zip(KEYS, _TABLES, strict=True))
 _NONE_USED = Score(0, "none", False)  # immutable: shared by every intake
 
 
@@ -134,7 +132,7 @@ def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
 
 def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
     """DAST-10 total 0-10 with bands; positive at >= cutoff (default 3)."""
-    return rate(tally_pairs(answers, _PAIRS, 1), _state(answers), cutoff)
+    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
 
 
 def scorer(cutoff: int = DEFAULT_CUTOFFS.dast) -> Callable[[Answers], Score]:

@@ -83,33 +83,26 @@ INSTRUMENT = Instrument(
 _TABLES = (YES_1,) * 13
 # Questions 2 and 3 sorted into the three-valued parts of the rule: 0 = unanswered, 1 = holds,
 # 2 = fails, 3 = unreadable (unknown, though answered). `rate` sees only these states.
-_SAME = {"yes": 1, "no": 2}
-_PROBLEM = {"moderate": 1, "serious": 1, "none": 2, "minor": 2}
+# Anything else (another text, a number, a list) is 3. True/False are not keys, so they are 3 too.
+_SAME: dict[object, int] = {None: 0, "yes": 1, "no": 2}
+_PROBLEM: dict[object, int] = {None: 0, "moderate": 1, "serious": 1, "none": 2, "minor": 2}
 _PART = (None, True, False, None)
-
-
-def _part_state(value: object, table: dict[str, int]) -> int:
-    if value is None:
-        return 0
-    return table.get(value, 3) if isinstance(value, str) else 3
-
-
 _STATE_KEYS = ("mdq_same_period", "mdq_problem")
 
 
-# `_part_state` as one lookup per question, for answers that are None or text.
-_SAME_STATE: dict[str | None, int] = {None: 0}
-_SAME_STATE.update(_SAME)
-_PROBLEM_STATE: dict[str | None, int] = {None: 0}
-_PROBLEM_STATE.update(_PROBLEM)
+def _part_state(table: dict[object, int], value: object) -> int:
+    try:
+        return table.get(value, 3)
+    except TypeError:  # unhashable, so certainly not a contract value
+        return 3
 
 
 def _state(answers: Answers) -> int:
     """Question 2 and question 3 as one state, 0-15 (4 x question 2 + question 3)."""
-    same, problem = answers.get("mdq_same_period"), answers.get("mdq_problem")
-    if (same is None or same.__class__ is str) and (problem is None or problem.__class__ is str):
-        return 4 * _SAME_STATE.get(same, 3) + _PROBLEM_STATE.get(problem, 3)
-    return 4 * _part_state(same, _SAME) + _part_state(problem, _PROBLEM)
+    get = answers.get
+    return 4 * _part_state(_SAME, get("mdq_same_period")) + _part_state(
+        _PROBLEM, get("mdq_problem")
+    )
 
 
 def _and3(a: bool | None, b: bool | None, c: bool | None) -> bool | None:

@@ -84,12 +84,6 @@ ITEM_MAX = 3
 _TABLES = (*(ints(0, 3),) * 8, {**ints(0, 3), "refused": 1})
 
 
-def item_value(value: object) -> int | None:
-    """Points for one PHQ-9 item-9 answer (`refused` = 1), None when unreadable."""
-    t = tally({"phq9_9": value}, ("phq9_9",), (_TABLES[8],), 3)
-    return t.total if t.answered else None
-
-
 def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
     """The Score of a PHQ-9 tally: band, and positive at >= cutoff (default 10)."""
     if not t.answered:

@@ -4,7 +4,7 @@ Each public function here is one use case: it validates, changes rows, commits o
 only then dispatches tasks by name (the outbox rows it wrote make the dispatch safe to lose).
 """
 
-from intake.services.assignments import Outcome, accept, accept_deadline, decline, reassign, route
+from intake.services.assignments import Outcome, accept, decline, reassign
 from intake.services.common import (
     audit,
     clinical_director,
@@ -21,7 +21,6 @@ __all__ = [
     "Outcome",
     "Submitted",
     "accept",
-    "accept_deadline",
     "acknowledge_crisis",
     "audit",
     "clinical_director",
@@ -32,7 +31,6 @@ __all__ = [
     "new_reference",
     "on_call",
     "reassign",
-    "route",
     "submit_intake",
     "urgency_rank",
 ]

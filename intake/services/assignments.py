@@ -30,8 +30,7 @@ from intake.models import (
     utcnow,
 )
 from intake.services.common import audit, coordinators
-
-MODALITIES = ("virtual", "in_person")
+from intake.triage.sections import PREFERENCES
 
 
 def accept_deadline(urgency: str | None, start: datetime) -> datetime | None:
@@ -148,9 +147,9 @@ def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) 
     assignment.decline_reason = reason.strip()[:2000]
     audit("assignment.declined", "assignment", assignment.id, actor=user, ip=ip)
     intake = assignment.intake
-    rows = route(intake, exclude=_declined_by(intake))
+    written = notifications.ids(route(intake, exclude=_declined_by(intake)))
     db.session.commit()
-    jobs.dispatch_notifications(r.id for r in rows)
+    jobs.dispatch_notifications(written)
     return Outcome.DONE
 
 
@@ -167,7 +166,7 @@ def reassign(
         db.session.rollback()
         return Outcome.NOT_FOUND
     if intake.status in (IntakeStatus.CLOSED, IntakeStatus.CONTACTED) or (
-        modality is not None and modality not in MODALITIES
+        modality is not None and modality not in PREFERENCES
     ):
         db.session.rollback()
         return Outcome.CONFLICT
@@ -183,6 +182,7 @@ def reassign(
         intake.modality = modality
     rows = route(intake, exclude=exclude)
     audit("intake.reassigned", "intake", intake.id, actor=actor, ip=ip)
+    written = notifications.ids(rows)
     db.session.commit()
-    jobs.dispatch_notifications(r.id for r in rows)
+    jobs.dispatch_notifications(written)
     return Outcome.DONE

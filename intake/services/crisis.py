@@ -32,11 +32,18 @@ def crisis_alert_rows(intake: Intake) -> list[Notification]:
         for user in (shift.clinician, shift.backup):
             if user is not None and user.active:
                 recipients[user.id] = user
-    rows = []
-    for user in recipients.values():
-        key = f"crisis:{intake.id}:{user.id}"
-        if not notifications.exists(key):
-            rows.append(notifications.add(NotificationKind.CRISIS_ALERT, intake, user, key))
+    keys = {user_id: f"crisis:{intake.id}:{user_id}" for user_id in recipients}
+    # A draft with a crisis answer has alerted already: its submit tells only who is new.
+    sent = set(
+        db.session.scalars(
+            select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys.values()))
+        )
+    )
+    rows = [
+        notifications.add(NotificationKind.CRISIS_ALERT, intake, user, keys[user_id])
+        for user_id, user in recipients.items()
+        if keys[user_id] not in sent
+    ]
     audit(
         "crisis.alerted",
         "intake",

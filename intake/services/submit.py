@@ -74,6 +74,23 @@ def submit_intake(
     intake.status = IntakeStatus.SUBMITTED
     if decision.urgency == "crisis" and intake.crisis_at is None:
         intake.crisis_at = intake.submitted_at
+    try:
+        written = _write(intake, decision, clean, source)
+        db.session.commit()
+    except IntegrityError:
+        # Two requests with one idempotency key raced: the other one won. (The unique key
+        # can refuse the intake's own insert, so everything from the first flush is in here.)
+        db.session.rollback()
+        if idempotency_key and (existing := _by_key(idempotency_key)) is not None:
+            return Submitted(existing, created=False)
+        raise
+    log.info("intake %s submitted: urgency=%s queue=%s", intake.id, intake.urgency, intake.queue)
+    jobs.dispatch_notifications(written)
+    return Submitted(intake, created=True)
+
+
+def _write(intake: Intake, decision: Decision, clean: dict[str, Any], source: str) -> list[int]:
+    """Add the intake, its audit entry and its notifications; the ids to dispatch after commit."""
     db.session.add(intake)
     db.session.flush()
     audit(
@@ -101,17 +118,7 @@ def submit_intake(
                 to_patient=True,
             )
         )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two requests with one idempotency key raced: the other one won.
-        db.session.rollback()
-        if idempotency_key and (existing := _by_key(idempotency_key)) is not None:
-            return Submitted(existing, created=False)
-        raise
-    log.info("intake %s submitted: urgency=%s queue=%s", intake.id, intake.urgency, intake.queue)
-    jobs.dispatch_notifications(n.id for n in rows)
-    return Submitted(intake, created=True)
+    return notifications.ids(rows)
 
 
 def _apply_decision(intake: Intake, decision: Decision) -> None:

@@ -10,13 +10,15 @@ from flask_login import current_user
 from intake import notifications, queries, services
 from intake.auth import role_required
 from intake.extensions import db
-from intake.models import Intake, Role, utcnow
+from intake.models import Intake, NotificationStatus, Role, as_utc, utcnow
 from intake.screening import INSTRUMENTS
 from intake.services import audit
 from intake.staff import bp
 from intake.triage import default_ruleset
 
 STAFF = (Role.STAFF, Role.ADMIN)
+# SQLite hands back naive datetimes (every stored time is UTC): `{{ t|as_utc }}` before arithmetic.
+bp.add_app_template_filter(as_utc, "as_utc")
 
 
 @bp.get("/")
@@ -31,11 +33,12 @@ def dashboard() -> Any:
 @bp.get("/intakes/<int:intake_id>")
 @role_required(*STAFF)
 def intake_detail(intake_id: int) -> Any:
-    intake = db.session.get(Intake, intake_id)
+    intake = queries.intake_detail(intake_id)
     if intake is None or (intake.submitted_at is None and intake.crisis_at is None):
         abort(404)
     audit("intake.viewed", "intake", intake.id, actor=current_user, ip=request.remote_addr)
     db.session.commit()
+    # The commit expires what was loaded; the reload keeps the query's eager-load options.
     return render_template(
         "staff/intake.html", intake=intake, instruments=INSTRUMENTS, now=utcnow(), staff=True
     )
@@ -91,6 +94,7 @@ def outbox() -> Any:
         "staff/outbox.html",
         dead=queries.dead_notifications(limit=200),
         counts=notifications.status_counts(),
+        statuses=list(NotificationStatus),
         now=utcnow(),
     )
 

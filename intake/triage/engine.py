@@ -12,13 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 from intake.screening import Score
+from intake.screening.base import new_tuple
 
 from .domains import compute_domains
 from .model import Decision, Facts, Reason
 from .ruleset import Ruleset
-
-# NamedTuple construction without the generated Python-level __new__ (same object, cheaper).
-_new = tuple.__new__
 
 
 def _concerns(answers: Mapping[str, Any]) -> tuple[str, ...]:
@@ -64,7 +62,7 @@ def _positive(domains: Mapping[str, bool | None], names: tuple[str, ...]) -> lis
 def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
     """Primary service line, clinical-rules.md 4 steps 5-7 (steps 1-4 are the rules before)."""
     dom = f.domains
-    if True in dom.values():  # (values are True, False or None) steps 5-6 need a positive one
+    if f.any_positive:  # steps 5-6 need a positive domain
         st = rs.stated
         for concern in f.concerns:
             own = _positive(dom, st.own_screen.get(concern, ()))
@@ -107,9 +105,9 @@ def _line(rs: Ruleset, f: Facts, reasons: list[Reason]) -> str:
 
 def _secondary(rs: Ruleset, f: Facts, primary: str) -> tuple[str, ...]:
     """Every other positive domain's line: stated concerns first, then precedence order."""
-    dom = f.domains
-    if True not in dom.values():  # (values are True, False or None) nothing else is positive
+    if not f.any_positive:
         return ()
+    dom = f.domains
     lines = rs.domain_line
     seen = {primary}
     result: list[str] = []
@@ -133,13 +131,9 @@ def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
     concerns = _concerns(answers)
     text = answers.get("free_text")
     crisis_text = isinstance(text, str) and rs.crisis_pattern.search(text) is not None
-    f = Facts(
-        answers,
-        scores,
-        compute_domains(answers, scores, rs.cutoffs, concerns),
-        concerns,
-        crisis_text,
-    )
+    domains = compute_domains(answers, scores, rs.cutoffs, concerns)
+    # (domain values are True, False or None, so `in` finds exactly a True one)
+    f = Facts(answers, scores, domains, concerns, crisis_text, True in domains.values())
     reasons: list[Reason] = []
     for s in scores.values():
         if s.prorated:
@@ -150,7 +144,7 @@ def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
     modality = rs.sections.apply(f, reasons, _line, rs)
     assert f.urgency is not None and f.line is not None  # noqa: S101 - apply always sets them
 
-    return _new(
+    return new_tuple(
         Decision,
         (
             f.urgency,  # urgency

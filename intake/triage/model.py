@@ -76,6 +76,7 @@ class Facts:
     domains: Mapping[str, bool | None]
     concerns: tuple[str, ...]
     crisis_text: bool
+    any_positive: bool  # some domain is True (service-line steps 5-6 and secondary lines need one)
     flags: set[str] = field(default_factory=set)
     urgency: str | None = None
     line: str | None = None

@@ -6,8 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from intake.screening import Cutoffs, Score, Scorer
-from intake.screening.base import Answers
+from intake.screening import Cutoffs, Scorer
 
 from .model import Rule, Target
 from .sections import Sections
@@ -89,10 +88,6 @@ class Ruleset:
     modality_rules: tuple[Rule, ...]
     sections: Sections = field(repr=False)  # the rules above, compiled (what triage runs)
     scorers: Mapping[str, Scorer] = field(default_factory=dict, repr=False)
-
-    def score(self, answers: Answers) -> dict[str, Score]:
-        """Every instrument scored with this ruleset's cutoffs."""
-        return {p: fn(answers) for p, fn in self.scorers.items()}
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(section, rule id, plain-language text) for the staff "rules in force" page."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,13 @@ import pytest
 from flask import Flask
 
 from intake.cli import seed_demo
-from tests.conftest import free_port, need
+from intake.extensions import db
+from intake.models import Notification
+from tests.conftest import need
 from tests.support import (
     RedisServer,
     SmtpSink,
+    free_port,
     kill_group,
     redis_server_binary,
     start_smtp,
@@ -30,6 +34,7 @@ from tests.support import (
     worker_env,
 )
 
+API = "/api/v1/intakes"
 FAST = {
     "OUTBOX_SWEEP_SECONDS": "1",
     "OUTBOX_GRACE_SECONDS": "2",
@@ -82,39 +87,70 @@ class Rig:
 
 @pytest.fixture
 def rig(make_app: Any, migrated_pg: str, tmp_path: Path) -> Iterator[Callable[..., Rig]]:
-    """Build the rig with extra settings (strings, as the worker's environment gets them)."""
+    """Build the rig with extra settings (strings, as the worker's environment gets them).
+
+    Each process is registered for teardown as soon as it is started, so a rig whose setup fails
+    half-way (the app, the demo data) leaves nothing running.
+    """
     if redis_server_binary() is None:
         need("Redis", "the redis-server binary is not installed (fault tests start their own)")
-    built: list[tuple[Rig, Any]] = []
 
-    def build(**extra: str) -> Rig:
-        settings = {**FAST, **extra}
-        redis = RedisServer(free_port(), tmp_path / "redis.log")
-        redis.start()
-        sink = SmtpSink()
-        smtp_port = free_port()
-        controller = start_smtp(smtp_port, sink)
-        common = {
-            "REDIS_URL": redis.url,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp_port),
-            "BASE_URL": "http://wayfinder.test",
-            **settings,
-        }
-        app = make_app(DISPATCH_TASKS=True, **_typed(common))
-        with app.app_context():
-            seed_demo()
-        env = worker_env(DATABASE_URL=migrated_pg, **common)
-        rig = Rig(app, redis, sink, env, tmp_path / "worker.log")
-        built.append((rig, controller))
-        return rig
+    with ExitStack() as cleanup:
 
-    yield build
-    for rig, controller in built:
-        for proc in rig.workers:
-            stop(proc)
-        controller.stop()
-        rig.redis.stop()
+        def build(**extra: str) -> Rig:
+            settings = {**FAST, **extra}
+            redis = RedisServer(free_port(), tmp_path / "redis.log")
+            cleanup.callback(redis.stop)  # stops whichever process it runs at the end
+            redis.start()
+            sink = SmtpSink()
+            smtp_port = free_port()
+            controller = start_smtp(smtp_port, sink)
+            cleanup.callback(controller.stop)
+            common = {
+                "REDIS_URL": redis.url,
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(smtp_port),
+                "BASE_URL": "http://wayfinder.test",
+                **settings,
+            }
+            app = make_app(DISPATCH_TASKS=True, **_typed(common))
+            with app.app_context():
+                seed_demo()
+            env = worker_env(DATABASE_URL=migrated_pg, **common)
+            rig = Rig(app, redis, sink, env, tmp_path / "worker.log")
+            cleanup.callback(_stop_workers, rig)  # first out: the workers, then SMTP and Redis
+            return rig
+
+        yield build
+
+
+def _stop_workers(rig: Rig) -> None:
+    for proc in rig.workers:
+        stop(proc)
+
+
+def rows(rig: Rig) -> list[Notification]:
+    """The outbox, detached from the session."""
+    with rig.app.app_context():
+        found = list(db.session.query(Notification).order_by(Notification.id))
+        db.session.expunge_all()
+        return found
+
+
+def all_sent(rig: Rig) -> bool:
+    return all(n.status == "sent" for n in rows(rig))
+
+
+def assert_once_each(rig: Rig) -> None:
+    """Every outbox row sent, and its Message-ID accepted by the SMTP server exactly once."""
+    notifications = rows(rig)
+    assert notifications and all(n.status == "sent" for n in notifications), [
+        (n.id, n.kind, n.status, n.attempts, n.last_error) for n in notifications
+    ]
+    accepted = {m.message_id for m in rig.sink.messages}
+    expected = {n.message_id for n in notifications}
+    assert expected == accepted, (expected - accepted, accepted - expected)
+    assert rig.sink.duplicates() == {}
 
 
 def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:

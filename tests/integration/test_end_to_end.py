@@ -6,18 +6,28 @@ And the same on the embedded default: SQLite, the SQLite broker, a worker, the m
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from flask_migrate import upgrade
 
 from intake import create_app
-from intake.cli import DEMO_PASSWORD, seed_demo
+from intake.cli import seed_demo
 from intake.extensions import db
 from intake.models import Intake, Notification
 from tests import factories
-from tests.conftest import free_port, settings
-from tests.support import SmtpSink, start_smtp, start_worker, stop, wait_ready, worker_env
+from tests.conftest import settings
+from tests.support import (
+    SmtpSink,
+    free_port,
+    sign_in,
+    start_smtp,
+    start_worker,
+    stop,
+    wait_ready,
+    worker_env,
+)
 
 PHI = (
     "Canary",
@@ -29,34 +39,30 @@ PHI = (
 )
 
 
-def _sign_in(client: Any, email: str) -> None:
-    response = client.post("/auth/login", data={"email": email, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, response.text
-
-
 def test_form_to_clinician_inbox_on_postgres_redis_worker_smtp(
     make_app: Any, migrated_pg: str, redis_url: str, tmp_path: Path
 ) -> None:
-    sink = SmtpSink()
-    smtp_port = free_port()
-    controller = start_smtp(smtp_port, sink)
-    app = make_app(
-        DISPATCH_TASKS=True, REDIS_URL=redis_url, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port
-    )
-    with app.app_context():
-        seed_demo()
-    log = tmp_path / "worker.log"
-    worker = start_worker(
-        worker_env(
-            DATABASE_URL=migrated_pg,
-            REDIS_URL=redis_url,
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=str(smtp_port),
-            BASE_URL="http://wayfinder.test",
-        ),
-        log,
-    )
-    try:
+    with ExitStack() as cleanup:  # each process is stopped even if a later setup step fails
+        sink = SmtpSink()
+        smtp_port = free_port()
+        cleanup.callback(start_smtp(smtp_port, sink).stop)
+        app = make_app(
+            DISPATCH_TASKS=True, REDIS_URL=redis_url, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port
+        )
+        with app.app_context():
+            seed_demo()
+        log = tmp_path / "worker.log"
+        worker = start_worker(
+            worker_env(
+                DATABASE_URL=migrated_pg,
+                REDIS_URL=redis_url,
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=str(smtp_port),
+                BASE_URL="http://wayfinder.test",
+            ),
+            log,
+        )
+        cleanup.callback(stop, worker)
         wait_ready(log)
         client = app.test_client()
         started = time.monotonic()
@@ -82,13 +88,10 @@ def test_form_to_clinician_inbox_on_postgres_redis_worker_smtp(
         assert "http://wayfinder.test/clinician/intakes/" in raw
 
         staff = app.test_client()
-        _sign_in(staff, "coordinator@demo.wayfinder")
+        sign_in(staff, "coordinator@demo.wayfinder")
         dashboard = staff.get("/staff/")
         assert dashboard.status_code == 200
         assert intake.reference in dashboard.text
-    finally:
-        stop(worker)
-        controller.stop()
     assert b"Canary" not in log.read_bytes()  # no PHI in the worker's log
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from intake.cli import DEMO_PASSWORD
 from intake.extensions import db
 from intake.models import AuditEvent, Intake
 from tests import factories
-from tests.integration.conftest import Rig, wait_until
-from tests.integration.test_faults import API, all_sent, assert_once_each
+from tests.integration.conftest import API, Rig, all_sent, assert_once_each, wait_until
+from tests.support import sign_in
 
 DIRECTOR = "director@demo.wayfinder"
 COORDINATOR = "coordinator@demo.wayfinder"
@@ -34,7 +33,7 @@ def test_unacknowledged_crisis_escalates_on_time_and_acknowledged_does_not(rig: 
         handled_id = db.session.query(Intake).filter_by(reference=ref_handled).one().id
 
     staff = r.app.test_client()
-    staff.post("/auth/login", data={"email": COORDINATOR, "password": DEMO_PASSWORD})
+    sign_in(staff, COORDINATOR)
     page = staff.get(f"/staff/intakes/{handled_id}/acknowledge")
     assert page.status_code == 200 and "Acknowledge" in page.text
     assert staff.post(f"/staff/intakes/{handled_id}/acknowledge").status_code == 302

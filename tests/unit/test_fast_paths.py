@@ -35,9 +35,7 @@ from intake.screening import (
 )
 from intake.screening.base import Cutoffs, sum_scorer
 from intake.triage import (
-    CONCERNS,
     RULES_PATH,
-    STATES,
     VOCABULARY,
     Ruleset,
     default_ruleset,
@@ -45,31 +43,20 @@ from intake.triage import (
     triage,
 )
 from intake.triage.sections import interpreted
+from tests.strategies import valid_answer_sets
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _JUNK = st.sampled_from([True, False, 1.0, 0.0, 2.5, "1", "", "maybe", -1, 99, [1], {"a": 1}])
 
 
-def _valid(key: str) -> st.SearchStrategy[Any]:
-    spec = VOCABULARY[key]
-    if spec.kind == "choice":
-        return st.sampled_from(spec.values)
-    if spec.kind == "int":
-        return st.integers(0, 40)
-    if spec.kind == "number":
-        return st.floats(spec.low or 0, spec.high or 0, allow_nan=False)
-    if spec.kind == "state":
-        return st.sampled_from(sorted(STATES))
-    if spec.kind == "concerns":
-        return st.lists(st.sampled_from(CONCERNS), unique=True, max_size=4)
-    return st.sampled_from(["", "I feel low", "I want to end my life", "grief"])
+_JUNK_KEYS = sorted(k for k in VOCABULARY if k != "free_text")
 
-
-# Mostly valid answers with gaps; now and then an invalid value, which must be read the same way.
-answer_sets = st.fixed_dictionaries(
-    {}, optional={k: _valid(k) | _JUNK if k != "free_text" else _valid(k) for k in VOCABULARY}
-)
+# Valid answers with gaps (so scales reach their cutoffs and rules fire), with up to two
+# invalid values laid over them, which the fast paths must read exactly as the plain ones do.
+answer_sets = st.tuples(
+    valid_answer_sets, st.dictionaries(st.sampled_from(_JUNK_KEYS), _JUNK, max_size=2)
+).map(lambda pair: pair[0] | pair[1])
 cutoffs = st.builds(
     Cutoffs,
     phq9_dep=st.integers(0, 27),
@@ -118,15 +105,19 @@ def test_compiled_scorers_match_each_instruments_score(answers: dict[str, Any], 
         _same(fn(answers), REFERENCE[prefix](answers, c))
 
 
-@pytest.mark.parametrize("prefix", ["phq9", "gad7", "mdq", "pcptsd5", "csi4"])
-def test_precomputed_results_never_share_a_mutable_extra(prefix: str) -> None:
-    partly = {f"{prefix}_1": 1, f"{prefix}_2": 1, "pcptsd5_exposure": "no"}
+@pytest.mark.parametrize(
+    ("prefix", "value"), [("phq9", 1), ("gad7", 1), ("mdq", "yes"), ("pcptsd5", "yes"), ("csi4", 1)]
+)
+def test_precomputed_results_never_share_a_mutable_extra(prefix: str, value: object) -> None:
+    # Two items answered: the total is unknown, and `extra` holds the bounds (a fresh dict).
+    partly = {f"{prefix}_1": value, f"{prefix}_2": value, "pcptsd5_exposure": "yes"}
     fn = scorers()[prefix]
     first, second = fn(partly), fn(dict(partly))
-    assert first == second
-    if first.extra:
-        assert first.extra is not second.extra
+    assert first == second and first.score is None and first.extra["answered"] == 2
+    assert first.extra is not second.extra
 
+
+_NEVER = '{ not = { any = [ { always = true }, { key = "age", lt = 1 } ] } }'
 
 # Every operator of the condition language, as [[flags]] rules (all of which are evaluated), and
 # urgency/raise rules reading what earlier rules set. Appended to the shipped rules.
@@ -163,7 +154,7 @@ _ZOO = [
     '{ text_matches = "crisis_words" }',
     '{ urgency = "soon" }',
     '{ line = "anxiety" }',
-    '{ not = { any = [ { always = true }, { key = "age", lt = 1 } ] } }',
+    _NEVER,
     '{ all = [ { not = { domain = "DEP" } }, { any = [ { concern = "ocd" }, '
     '{ key = "psychosis", eq = "yes" } ] } ] }',
 ]
@@ -216,11 +207,54 @@ def test_generated_sections_match_on_garbage(answers: dict[str, Any]) -> None:
         assert triage(answers, compiled) == triage(answers, plain)
 
 
-def test_zoo_rules_fire() -> None:
-    """The zoo is not vacuous: its rules fire on ordinary answers."""
-    d = triage({"age": 70, "phq9_2": 1, "concerns": ["trauma", "bipolar"], "sex": "female"}, ZOO)
-    fired = {r.rule for r in d.reasons}
-    assert {"Z2", "Z3", "Z5", "Z6", "Z13", "Z26", "Z27", "ZR"} <= fired
+# Answer sets that, between them, make every zoo rule fire (checked below), so that the
+# equivalence of the generated and interpreted sections is seen on each operator firing.
+ZOO_FIRING: list[dict[str, Any]] = [
+    {
+        "age": 70,
+        "sex": "female",
+        **{f"phq9_{i}": 1 for i in range(1, 10)},
+        "phq9_1": 2,
+        **{f"gad7_{i}": 3 for i in range(1, 8)},
+        "mdq_problem": "serious",
+        "weight_kg": 45.0,
+        "height_cm": 155.0,
+        "drug_times": 4,
+        **{f"dast_{i}": "no" for i in range(1, 11)},
+        "dast_1": "yes",
+        "dast_3": "yes",
+        **{"auditc_1": 2, "auditc_2": 1, "auditc_3": 1},
+        **{"oci4_1": 2, "oci4_2": 2, "oci4_3": 0, "oci4_4": 0},
+        **{f"scoff_{i}": "yes" for i in range(1, 6)},
+        **{"pvs_1": "no", "pvs_2": "yes", "pvs_3": "no"},
+        **{f"csi4_{i}": 1 for i in range(1, 5)},
+        "location": "Brooklyn",
+        "concerns": ["trauma", "adhd", "couples"],
+    },
+    {"age": 20, "concerns": ["bipolar"], "free_text": "I want to end my life", "height_cm": 170.5},
+    {
+        "age": 40,
+        "sex": "male",
+        "concerns": ["ocd"],
+        **{f"asq_{i}": "no" for i in range(1, 5)},
+        "safe_now": "yes",
+        **{f"gad7_{i}": 2 for i in range(1, 8)},
+        **{f"oci4_{i}": 2 for i in range(1, 5)},
+    },
+    {"age": 40, "concerns": ["anxiety"], **{f"gad7_{i}": 1 for i in range(1, 8)}, "phq9_1": 0},
+    {"age": 40, "concerns": ["bipolar"]},
+]
+
+
+def test_every_zoo_rule_fires_and_both_readings_agree() -> None:
+    fired: set[str] = set()
+    for answers in ZOO_FIRING:
+        for compiled, plain in PAIRS:
+            assert triage(answers, compiled) == triage(answers, plain)
+        fired |= {r.rule for r in triage(answers, ZOO).reasons}
+    never = f"Z{_ZOO.index(_NEVER) + 1}"  # false by construction
+    assert fired >= {f"Z{n}" for n in range(1, len(_ZOO) + 1)} - {never} | {"ZU", "ZR"}
+    assert never not in fired
 
 
 def test_generated_source_is_kept_for_review() -> None:

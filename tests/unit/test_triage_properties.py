@@ -11,42 +11,19 @@ from hypothesis import strategies as st
 
 from intake.screening import PREFIXES
 from intake.triage import (
-    CONCERNS,
     FLAGS,
     MODALITIES,
     SERVICE_LINES,
-    STATES,
     URGENCIES,
     VOCABULARY,
     triage,
     validate_answers,
 )
+from tests.strategies import valid_answer_sets
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_TEXT = st.one_of(
-    st.text(max_size=60),
-    st.sampled_from(["", "I feel low", "I want to end my life", "Overdose last week", "grief"]),
-)
-
-
-def _value(key: str) -> st.SearchStrategy[Any]:
-    spec = VOCABULARY[key]
-    if spec.kind == "choice":
-        return st.sampled_from(spec.values)
-    if spec.kind == "int":
-        return st.integers(int(spec.low or 0), min(int(spec.high or 0), 200))
-    if spec.kind == "number":
-        return st.floats(spec.low or 0, spec.high or 0, allow_nan=False)
-    if spec.kind == "state":
-        return st.sampled_from(sorted(STATES))
-    if spec.kind == "concerns":
-        return st.lists(st.sampled_from(CONCERNS), unique=True, max_size=4)
-    return _TEXT if key == "free_text" else st.text(max_size=20)
-
-
-# Most keys present most of the time (real intakes), with gaps to exercise D2 missing data.
-answer_sets = st.fixed_dictionaries({}, optional={k: _value(k) for k in VOCABULARY})
+answer_sets = valid_answer_sets
 
 RANK = {u: i for i, u in enumerate(URGENCIES)}  # 0 = crisis
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from intake import fhir
+from intake.api.openapi import document
 from intake.extensions import db
 from intake.models import Intake
 from tests import factories
@@ -167,3 +169,11 @@ def test_openapi_document_is_valid_and_describes_the_api(client: Any) -> None:
     # The example body of contract.md fits the schema's required fields.
     body = factories.payload()
     assert set(doc["components"]["schemas"]["IntakeRequest"]["required"]) <= set(body)
+
+
+def test_documents_are_built_once_and_served_unchanged(client: Any) -> None:
+    """Neither depends on the request or the settings: one build serves every request."""
+    assert document() is document() and fhir.questionnaire() is fhir.questionnaire()
+    for _ in range(2):
+        assert client.get("/api/v1/openapi.json").json == document()
+        assert client.get("/api/v1/questionnaire").json == fhir.questionnaire()

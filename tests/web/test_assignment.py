@@ -21,7 +21,7 @@ from intake.models import (
     User,
 )
 from tests import factories
-from tests.web.test_staff import sign_in
+from tests.support import sign_in
 
 PASSWORD = "a-long-test-password-1"
 
@@ -209,3 +209,22 @@ def test_staff_reassign_with_the_other_modality(app: Flask) -> None:
         f"/staff/intakes/{intake.id}/reassign", data={"modality": "x"}, follow_redirects=True
     )
     assert "It cannot be reassigned." in refused.text
+
+
+def test_parallel_submits_with_one_idempotency_key_make_one_intake(app: Flask) -> None:
+    """A retried request racing the first: one intake, and every answer names it (no 500)."""
+    setup_practice(app, {"email": "only@x.example", "capacity": 5})
+    body = factories.payload()
+
+    def post(_: int) -> tuple[int, str]:
+        response = app.test_client().post(
+            "/api/v1/intakes", json=body, headers={"Idempotency-Key": "retry-race-0001"}
+        )
+        return response.status_code, (response.json or {}).get("reference", "")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert {status for status, _ in answers} <= {200, 201}, answers
+    assert len({reference for _, reference in answers}) == 1
+    with app.app_context():
+        assert db.session.query(Intake).count() == 1

@@ -3,18 +3,19 @@ the check is a plain function of `now`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from intake import notifications
 from intake.cli import DEMO_PASSWORD
 from intake.escalation.deadlines import check_deadlines, due_level
 from intake.extensions import db
-from intake.models import Assignment, AuditEvent, Intake, Notification, User, utcnow
+from intake.models import Assignment, AuditEvent, Intake, Notification, Role, User, utcnow
 from tests import factories
-from tests.web.test_staff import sign_in
+from tests.support import sign_in
 
 COORDINATOR = "coordinator@demo.wayfinder"
 ON_CALL, BACKUP = "ana.rivera@demo.wayfinder", "sam.okafor@demo.wayfinder"
@@ -134,11 +135,74 @@ def test_offers_not_accepted_in_time_go_to_coordinators(app: Flask, demo: Any) -
         assert check_deadlines(offer.accept_by + timedelta(seconds=1)) == 1
         assert check_deadlines(offer.accept_by + timedelta(days=3)) == 0
         intake_id = offer.intake_id
-    assert recipients(app, intake_id, "escalation") == [COORDINATOR]
+    assert recipients(app, intake_id, "assignment_overdue") == [COORDINATOR]
     assert "assignment.overdue" in actions(app)
+    with app.app_context():
+        rows = db.session.scalars(select(Notification).where(Notification.intake_id == intake_id))
+        message = notifications.compose(next(n for n in rows if n.kind == "assignment_overdue"))
+        text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "ESCALATION: assignment not accepted in time" in message["Subject"]
+    assert text.startswith(
+        "ESCALATION: an assignment was not accepted within its target. Please follow up or"
+        " reassign it.\n"
+    )
+    assert f"Sign in to view it: http://127.0.0.1:5000/staff/intakes/{intake_id}\n" in text
     staff = app.test_client()
     sign_in(staff, COORDINATOR)
     assert "overdue" in staff.get("/staff/").text
+
+
+def _staff_until(app: Flask, total: int) -> None:
+    """Add coordinators until `total` are active."""
+    with app.app_context():
+        have = len(db.session.scalars(select(User).where(User.role == Role.STAFF)).all())
+        for n in range(have, total):
+            db.session.add(
+                User(
+                    email=f"coord{n}@test.example",
+                    display_name=f"C{n}",
+                    role=Role.STAFF,
+                    password_hash="x",
+                )
+            )
+        db.session.commit()
+
+
+def _queries_of_check(app: Flask, now: datetime) -> tuple[int, int]:
+    """(rows written, SQL statements sent) for one deadline check at `now`."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            written = check_deadlines(now)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return written, len(statements)
+
+
+def test_deadline_check_queries_do_not_grow_with_recipients_or_offers(
+    app: Flask, demo: Any
+) -> None:
+    later = utcnow() + timedelta(days=10)  # every offer is overdue, every crisis at level 2
+    counts = []
+    for staff, offers in ((2, 3), (6, 3), (6, 8)):
+        _staff_until(app, staff)
+        for _ in range(offers):
+            assert (
+                app.test_client().post("/api/v1/intakes", json=factories.payload()).status_code
+                == 201
+            )
+        crisis(app)
+        written, queries = _queries_of_check(app, later)
+        # Each offer to every coordinator; the crisis to backup, director, on call and them.
+        assert written == offers * staff + 3 + staff
+        counts.append(queries)
+    print(f"deadline check: {counts} queries for (coordinators, offers) 2/3, 6/3, 6/8")
+    assert counts[0] == counts[1] == counts[2], counts
 
 
 def test_director_is_seeded_and_configurable(app: Flask, demo: Any) -> None:

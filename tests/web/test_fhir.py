@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Any
 
+from intake import fhir
 from intake.extensions import db
 from intake.models import AuditEvent, Intake
+from intake.public import wording
+from intake.public.pages import PAGES, visible
 from tests import factories
-from tests.web.test_staff import sign_in
+from tests.support import sign_in
 
 
 def _items(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,3 +89,82 @@ def test_clinicians_cannot_download(app: Any, client: Any, demo: Any) -> None:
         intake = db.session.query(Intake).one()
     sign_in(client, "ana.rivera@demo.wayfinder")
     assert client.get(f"/api/v1/intakes/{intake.id}/questionnaire-response").status_code == 404
+
+
+def _answer_sets() -> list[dict[str, Any]]:
+    """Answers that exercise every branch of the form: each concern alone (and none, and two
+    together) crossed with no/some drinking and drug use; each ASQ item positive, negative or
+    unanswered; harm to others and trauma exposure yes/no/unanswered."""
+    base = factories.answers(concerns=None)
+    concerns: list[list[str] | None] = [None, [], ["couples", "substance"]]
+    concerns += [[code] for code, _ in wording.CONCERNS]
+    sets = [
+        {**base, "concerns": c, "drug_times": d, "auditc_1": a}
+        for c, d, a in product(concerns, (None, 0, 1, 3), (None, 0, 1, 4))
+    ]
+    for key, value in product(
+        ("asq_1", "asq_2", "asq_3", "asq_4", "harm_others", "pcptsd5_exposure"),
+        ("yes", "no", "refused", None),
+    ):
+        sets.append({**base, key: value})
+    return [{k: v for k, v in answers.items() if v is not None} for answers in sets]
+
+
+def _response_answers(answers: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The answers as a QuestionnaireResponse carries them, by linkId."""
+    intake = Intake(id=1, reference="WF-TEST-0001", status="submitted", contact={}, answers=answers)
+    qr = fhir.questionnaire_response(intake)
+    return {i["linkId"]: i["answer"] for i in _items(qr) if "answer" in i}
+
+
+def _holds(condition: dict[str, Any], given: dict[str, list[dict[str, Any]]]) -> bool:
+    """One enableWhen, read as FHIR R4 defines its operators (no answer: '=' and '>=' are
+    false, '!=' is true)."""
+    answers = given.get(condition["question"], [])
+    operator = condition["operator"]
+    if "answerCoding" in condition:
+        want = condition["answerCoding"]
+        equal = any(
+            (a["valueCoding"]["system"], a["valueCoding"]["code"]) == (want["system"], want["code"])
+            for a in answers
+        )
+        assert operator in ("=", "!="), condition
+        return equal if operator == "=" else not equal
+    assert operator == ">=" and "answerInteger" in condition, condition
+    return any(a["valueInteger"] >= condition["answerInteger"] for a in answers)
+
+
+def _enabled(node: dict[str, Any], given: dict[str, list[dict[str, Any]]]) -> bool:
+    conditions = node.get("enableWhen")
+    if not conditions:
+        return True
+    results = [_holds(c, given) for c in conditions]
+    if len(results) > 1:
+        assert node["enableBehavior"] in ("any", "all"), node["linkId"]
+    return any(results) if node.get("enableBehavior") == "any" else all(results)
+
+
+def test_enable_when_agrees_with_the_forms_branching() -> None:
+    """For every item the form pages show, the Questionnaire enables it for exactly the same
+    answers: page and block conditions (concerns) and the item's own follow-up rule."""
+    groups = {g["linkId"]: g for g in _items(fhir.questionnaire()) if g["type"] == "group"}
+    answer_sets = _answer_sets()
+    mismatches: list[str] = []
+    checked = 0
+    for answers in answer_sets:
+        given = _response_answers(answers)
+        for page in PAGES:
+            for block in page.blocks:
+                group = groups[f"{page.name}.{block.key}"]
+                in_group = {i["linkId"]: i for i in group["item"]}
+                for item in block.items:
+                    shown = page.applies(answers) and block.applies(answers)
+                    shown = shown and visible(item, answers)
+                    enabled = _enabled(group, given) and _enabled(in_group[item.key], given)
+                    checked += 1
+                    if shown != enabled:
+                        mismatches.append(f"{item.key}: form {shown}, FHIR {enabled}, {answers}")
+    items = sum(len(b.items) for p in PAGES for b in p.blocks)
+    print(f"enableWhen vs form: {items} items x {len(answer_sets)} answer sets = {checked} checks")
+    assert checked == items * len(answer_sets)
+    assert not mismatches, "\n".join(mismatches[:10])

@@ -4,21 +4,24 @@ settings that keep Celery from losing or repeating tasks, and a down broker at s
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, insert, select, text
 
 from intake import jobs, notifications
 from intake.config import ConfigError, load_config
 from intake.extensions import celery_settings, db
 from intake.models import AuditEvent, Notification, User, utcnow
 from tests import factories
-from tests.conftest import free_port
-from tests.support import SmtpSink, start_smtp
+from tests.conftest import PG_ADMIN_URL, free_port, need, settings
+from tests.support import SmtpSink, sign_in, start_smtp
 
 PHI = ("Canary", "Zebrafinch", "212 555 0142", "canary-free-text", "1990-04-02")
 
@@ -117,10 +120,7 @@ def test_550_is_dead_alerts_coordinators_and_can_be_retried(mail_app: Flask, smt
         assert notifications.deliver(alert.id) is None
         assert notifications.status_counts() == {"dead": 1, "sent": 1}
     staff_client = mail_app.test_client()
-    staff_client.post(
-        "/auth/login",
-        data={"email": "coordinator@demo.wayfinder", "password": "wayfinder-demo-2026"},
-    )
+    sign_in(staff_client, "coordinator@demo.wayfinder")
     page = staff_client.get("/staff/outbox")
     assert page.status_code == 200 and "smtp 550" in page.text and "Retry" in page.text
     assert "Canary" not in page.text
@@ -235,3 +235,83 @@ def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(make_app: An
         statuses = list(db.session.scalars(select(Notification.status)))
     assert statuses == ["pending"] * 5  # the sweep sends them when the broker is back
     jobs._paused_until = 0.0
+
+
+@contextmanager
+def _scratch_database(kind: str, tmp_path: Any) -> Iterator[str]:
+    """An empty database of its own (migrations run down here, so never the shared one)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:
+        need("PostgreSQL", type(exc).__name__)
+    name = f"wayfinder_migrate_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migration_0003_moves_overdue_escalations_to_their_own_kind(
+    kind: str, tmp_path: Any
+) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    from intake import create_app
+
+    rows = Notification.__table__
+
+    def kinds() -> dict[str, tuple[str, Any]]:
+        with db.engine.connect() as conn:
+            found = conn.execute(select(rows.c.dedupe_key, rows.c.kind, rows.c.context))
+            return {key: (k, context) for key, k, context in found}
+
+    with _scratch_database(kind, tmp_path) as url:
+        app = create_app(settings(url, tmp_path))
+        with app.app_context():
+            upgrade(revision="0002")
+            with db.engine.begin() as conn:  # rows the code before 0003 wrote
+                conn.execute(
+                    insert(rows),
+                    [
+                        {
+                            "kind": "escalation",
+                            "dedupe_key": "overdue:4:2",
+                            "context": {"why": "not_accepted", "assignment": 4},
+                        },
+                        {
+                            "kind": "escalation",
+                            "dedupe_key": "escalation:9:1:2",
+                            "context": {"why": "not_acknowledged", "level": 1, "minutes": 15},
+                        },
+                    ],
+                )
+            upgrade(revision="0003")
+            after = kinds()
+            assert after["overdue:4:2"][0] == "assignment_overdue"
+            assert after["escalation:9:1:2"][0] == "escalation"
+            with db.engine.begin() as conn:  # a row the new code wrote: no "why"
+                conn.execute(
+                    insert(rows).values(
+                        kind="assignment_overdue",
+                        dedupe_key="overdue:5:2",
+                        context={"assignment": 5},
+                    )
+                )
+            downgrade(revision="0002")
+            before = kinds()
+            assert before["overdue:4:2"] == ("escalation", {"why": "not_accepted", "assignment": 4})
+            assert before["overdue:5:2"] == ("escalation", {"why": "not_accepted", "assignment": 5})
+            assert before["escalation:9:1:2"][0] == "escalation"
+            upgrade()
+            assert {k for k, _ in kinds().values()} == {"assignment_overdue", "escalation"}
+            db.engine.dispose()

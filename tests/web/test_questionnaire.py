@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from intake import drafts, validation
 from intake.extensions import db
-from intake.models import Intake, Notification
+from intake.models import Intake, IntakeStatus, Notification
+from intake.public.pages import BY_NAME, PAGES
 from tests.web.questionnaire_helpers import (
     ABOUT,
     MOOD,
@@ -187,7 +190,7 @@ def test_back_keeps_answers_and_skips_required_checks(app: Any, client: Any) -> 
     assert draft(app).answers["phq9_1"] == 3
     assert 'value="3"\n        checked' in client.get("/step/mood").text
     concerns = client.get("/step/concerns").text
-    assert 'value="depression" checked' in concerns
+    assert re.search(r'value="depression"\s+checked', concerns)  # one macro renders all options
 
 
 @pytest.mark.parametrize(
@@ -234,6 +237,8 @@ def test_bad_contact_input_is_explained_and_changes_nothing(
         ("preferences", {"location": "nowhere"}, "clinic from the list"),
         ("preferences", {"availability": ["midnight"]}, "times from the list"),
         ("preferences", {"modality_preference": "teleport"}, "Please choose"),
+        ("preferences", {"insurance_member_id": "x" * 51}, "member ID can be at most 50"),
+        ("preferences", {"insurance_carrier": "Bad\x01Co"}, "can't accept"),
     ],
 )
 def test_bad_answers_are_explained_and_change_nothing(
@@ -275,3 +280,143 @@ def test_csrf_failure_keeps_what_was_typed(make_app: Any) -> None:
 def test_unknown_step_is_404_and_later_steps_need_contact_first(client: Any) -> None:
     assert client.get("/step/nope").status_code == 404
     assert client.get("/step/mood").headers["Location"].endswith("/")
+
+
+def summary_links(page: str) -> list[str]:
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'href="#([^"]+)"', summary)
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "anchor"),
+    [
+        ("about", {**ABOUT, "preferred_contact": "fax"}, "q-preferred_contact"),
+        ("about", {**ABOUT, "preferred_contact": "email", "email": ""}, "f-email"),
+        ("about", {**ABOUT, "sex": "robot", "state": ""}, "q-sex"),
+        ("concerns", {"concerns": ["aliens"]}, "q-concerns"),
+        ("preferences", {"modality_preference": "teleport"}, "q-modality_preference"),
+        ("preferences", {"availability": ["midnight"]}, "q-availability"),
+        ("preferences", {"insurance_carrier": "x" * 101}, "f-insurance_carrier"),
+        ("safety", {**SAFETY, "asq_1": "maybe"}, "q-asq_1"),
+    ],
+)
+def test_every_error_summary_link_goes_to_its_question(
+    client: Any, page: str, data: dict[str, Any], anchor: str
+) -> None:
+    to_concerns(client)
+    response = post(client, page, data)
+    assert response.status_code == 422
+    links = summary_links(response.text)
+    assert anchor in links
+    for target in links:
+        assert f'id="{target}"' in response.text, target
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "name"),
+    [
+        ("about", {**ABOUT, "preferred_contact": "fax"}, "preferred_contact"),
+        ("about", {**ABOUT, "sex": "robot"}, "sex"),
+        ("concerns", {"concerns": ["aliens"]}, "concerns"),
+        ("preferences", {"modality_preference": "teleport"}, "modality_preference"),
+        ("preferences", {"availability": ["midnight"]}, "availability"),
+        ("safety", {**SAFETY, "asq_1": "maybe"}, "asq_1"),
+    ],
+)
+def test_option_questions_mark_their_error_for_screen_readers(
+    client: Any, page: str, data: dict[str, Any], name: str
+) -> None:
+    to_concerns(client)
+    text = post(client, page, data).text
+    fieldset = text.split(f'id="q-{name}"', 1)[1].split("</fieldset>", 1)[0]
+    opening = text.split(f'id="q-{name}"', 1)[0].rsplit("<fieldset", 1)[1]
+    assert "has-error" in opening
+    assert f'aria-describedby="err-{name}' in fieldset.split(">", 1)[0]
+    assert f'id="err-{name}"' in fieldset and f'name="{name}"' in fieldset
+
+
+def test_option_questions_keep_their_defaults_and_saved_choices(client: Any) -> None:
+    about = client.get("/").text
+    assert re.search(r'value="phone"\s+checked', about)  # preferred contact defaults to phone
+    to_concerns(client, ("depression", "anxiety"))
+    prefs = client.get("/step/preferences").text
+    assert re.search(r'value="no_preference"\s+checked', prefs)
+    location(post(client, "preferences", {"availability": ["weekends", "weekday_mornings"]}))
+    prefs = client.get("/step/preferences").text
+    for slot in ("weekends", "weekday_mornings"):
+        assert re.search(rf'value="{slot}"\s+checked', prefs), slot
+    assert not re.search(r'value="weekday_evenings"\s+checked', prefs)
+    assert re.search(r'value="anxiety"\s+checked', client.get("/step/concerns").text)
+
+
+def test_required_answers_have_one_source() -> None:
+    assert (
+        list(validation.REQUIRED_ANSWERS) == "state asq_1 asq_2 asq_3 asq_4 phq9_9 safe_now".split()
+    )
+    assert BY_NAME["about"].required == {"state"}
+    safety = "asq_1 asq_2 asq_3 asq_4 asq_4_when asq_5 safe_now".split()
+    assert BY_NAME["safety"].required == set(safety)
+    assert BY_NAME["mood"].required == {"phq9_9"}
+    # Every required answer is asked (and required) on some page.
+    assert set(validation.REQUIRED_ANSWERS) <= set().union(*(p.required for p in PAGES))
+    for page in PAGES:
+        assert page.required <= page.owns
+
+
+def test_missing_state_message_comes_from_validation(client: Any) -> None:
+    response = start(client, state="")
+    assert validation.REQUIRED_ANSWERS["state"] in response.text
+
+
+def test_a_save_racing_a_submit_goes_to_the_confirmation(
+    app: Any, client: Any, demo: Any, monkeypatch: Any
+) -> None:
+    to_concerns(client)
+    real_save = drafts.save
+
+    def submitted_meanwhile(draft: Intake, **kwargs: Any) -> set[str]:
+        with db.engine.begin() as conn:  # another request submits between check and save
+            conn.execute(
+                Intake.__table__.update()
+                .where(Intake.__table__.c.id == draft.id)
+                .values(status=IntakeStatus.SUBMITTED)
+            )
+        return real_save(draft, **kwargs)
+
+    monkeypatch.setattr(drafts, "save", submitted_meanwhile)
+    before = draft(app).answers
+    response = post(client, "mood", MOOD)
+    assert location(response).endswith("/done")
+    assert draft(app).answers == before  # the submitted intake was not changed
+    done = client.get("/done")
+    assert done.status_code == 200 and draft(app).reference in done.text
+
+
+def test_draft_closed_from_save_is_never_a_500(client: Any, monkeypatch: Any) -> None:
+    to_concerns(client)
+
+    def closed(draft: Intake, **kwargs: Any) -> set[str]:
+        raise drafts.DraftClosed(draft.id)
+
+    monkeypatch.setattr(drafts, "save", closed)
+    response = post(client, "mood", MOOD)
+    assert location(response).endswith("/done")
+    follow = client.get("/done", follow_redirects=True)  # not really sent: back to the form
+    assert follow.status_code == 200 and "Thank you. We have your request." not in follow.text
+
+
+def test_draft_sent_from_another_browser_shows_the_confirmation_not_a_loop(
+    app: Any, client: Any, demo: Any
+) -> None:
+    to_concerns(client)
+    post(client, "mood", MOOD)
+    with app.app_context():
+        path = drafts.resume_url(db.session.query(Intake).one()).split("5000", 1)[1]
+    other = app.test_client()
+    location(other.get(path))
+    consent = {"consent_contact": "yes", "consent_privacy": "yes"}
+    location(post(other, "review", consent, nav="submit"))
+    for response in (client.get("/step/habits"), post(client, "habits", {"auditc_1": "0"})):
+        assert location(response).endswith("/done")
+    done = client.get("/done")
+    assert done.status_code == 200 and draft(app).reference in done.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from intake import drafts
 from intake.extensions import db
 from intake.models import Intake, Notification, utcnow
+from intake.triage import RULES_PATH
 from tests.web.questionnaire_helpers import (
     ABOUT,
     MOOD,
@@ -163,3 +165,54 @@ def test_purge_deletes_stale_drafts_but_keeps_crisis_and_submitted(
         assert db.session.get(Intake, stale_id) is None
         assert {i.id for i in db.session.query(Intake)} == {crisis.id, fresh.id}
         assert drafts.purge_stale_drafts(utcnow()) == 0
+
+
+def test_crisis_alarm_rules_are_the_shipped_crisis_rules() -> None:
+    shipped = tomllib.loads(RULES_PATH.read_text())["urgency"]
+    crisis = {r["id"] for r in shipped if r.get("urgency") == "crisis"}
+    assert crisis and drafts.crisis_rules() == crisis
+    assert drafts.crisis_rules() is drafts.crisis_rules()  # derived once
+
+
+def resume_links(app: Any) -> int:
+    with app.app_context():
+        return db.session.query(Notification).filter_by(kind="resume_link").count()
+
+
+def test_resume_link_emails_are_limited_per_hour_on_every_route(app: Any, client: Any) -> None:
+    start(client)
+    limit = drafts.RESUME_LINKS_PER_HOUR
+    for i in range(limit):
+        page = post(client, "safety", SAFETY, nav="later")
+        assert page.status_code == 200 and "emailed you a link" in page.text, i
+    assert resume_links(app) == limit
+    with app.app_context():
+        newest = drafts.resume_url(db.session.query(Intake).one())
+    path = newest.removeprefix(app.config["BASE_URL"].rstrip("/"))
+    for response in (post(client, "safety", SAFETY, nav="later"), client.post("/save-for-later")):
+        assert response.status_code == 200
+        assert "haven't sent another one" in response.text
+        assert "emailed you a link" not in response.text
+        assert "tel:988" in response.text and "tel:911" in response.text
+    assert resume_links(app) == limit
+    assert draft(app).answers["safe_now"] == "yes"  # the answers were still saved
+    assert location(app.test_client().get(path))  # the newest link was not revoked
+    # An hour later, a link can be sent again.
+    with app.app_context():
+        for row in db.session.query(Notification).filter_by(kind="resume_link"):
+            row.created_at = utcnow() - timedelta(hours=1, minutes=1)
+        db.session.commit()
+    assert "emailed you a link" in post(client, "safety", SAFETY, nav="later").text
+    assert resume_links(app) == limit + 1
+
+
+def test_resume_link_limit_is_in_the_service(app: Any, client: Any) -> None:
+    start(client)
+    with app.app_context():
+        intake = db.session.query(Intake).one()
+        for _ in range(drafts.RESUME_LINKS_PER_HOUR):
+            assert drafts.request_resume_link(intake) is not None
+        token = intake.draft_token
+        with pytest.raises(drafts.TooManyResumeLinks):
+            drafts.request_resume_link(intake)
+        assert intake.draft_token == token  # nothing sent, nothing revoked

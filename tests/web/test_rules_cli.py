@@ -36,9 +36,10 @@ def test_replay_counts_what_a_draft_would_change_and_writes_nothing(
     for phq9_1 in (2, 3):  # PHQ-9 12 and 13: routine depression under the rules in force
         client.post("/", data=factories.form_data(phq9_1=str(phq9_1)))
     draft = tmp_path / "draft.toml"
-    # A draft that treats PHQ-9 >= 13 as 'soon': exactly one stored intake would change.
+    # A draft that lowers the severe-depression threshold (PHQ-9 20) to 13: exactly one stored
+    # intake would change, the PHQ-9 13 one.
     text = RULES_PATH.read_text()
-    assert 'version = "' in text
+    assert text.count("phq9_dep_sev = 20") == 1  # the one threshold the draft changes
     draft.write_text(text.replace("phq9_dep_sev = 20", "phq9_dep_sev = 13", 1))
     result = app.test_cli_runner().invoke(args=["rules", "replay", "--rules", str(draft)])
     assert result.exit_code == 0, result.output

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import event
 
 from intake.cli import DEMO_PASSWORD
 from intake.extensions import db
-from intake.models import AuditEvent, Intake
+from intake.models import (
+    Assignment,
+    AssignmentStatus,
+    AuditEvent,
+    ClinicianProfile,
+    Intake,
+    Notification,
+    NotificationStatus,
+    Role,
+    User,
+)
 from tests import factories
-
-
-def sign_in(client: Any, email: str, password: str = DEMO_PASSWORD) -> Any:
-    return client.post("/auth/login", data={"email": email, "password": password})
+from tests.support import sign_in
 
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/rules", "/staff/intakes/1", "/clinician/"])
@@ -23,7 +35,10 @@ def test_anonymous_is_sent_to_sign_in(client: Any, path: str) -> None:
 
 
 def test_wrong_password_is_refused(client: Any, demo: Any) -> None:
-    response = sign_in(client, "coordinator@demo.wayfinder", "wrong-password-123")
+    response = client.post(
+        "/auth/login",
+        data={"email": "coordinator@demo.wayfinder", "password": "wrong-password-123"},
+    )
     assert response.status_code == 200 and "match an active account" in response.text
     assert client.get("/staff/").status_code == 302
 
@@ -117,3 +132,127 @@ def test_sign_in_never_redirects_off_site(client: Any, demo: Any, target: str) -
         data={"email": "coordinator@demo.wayfinder", "password": DEMO_PASSWORD},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
+
+
+def test_an_unsent_crisis_draft_has_no_reassign_button(app: Any, client: Any, demo: Any) -> None:
+    """services.reassign refuses a draft (404): the page must not offer the button."""
+    from tests.web.questionnaire_helpers import SAFETY, post, start
+
+    app.test_client().post("/", data=factories.form_data(phq9_9="1"))
+    patient = app.test_client()
+    start(patient)
+    post(patient, "safety", {**SAFETY, "safe_now": "no"})
+    sign_in(client, "coordinator@demo.wayfinder")
+    with app.app_context():
+        draft = db.session.query(Intake).filter_by(status="draft").one()
+        submitted = db.session.query(Intake).filter(Intake.status != "draft").one()
+    draft_page = client.get(f"/staff/intakes/{draft.id}")
+    assert draft_page.status_code == 200 and "was not submitted" in draft_page.text
+    assert f"/staff/intakes/{draft.id}/reassign" not in draft_page.text
+    assert client.post(f"/staff/intakes/{draft.id}/reassign").status_code == 404
+    submitted_page = client.get(f"/staff/intakes/{submitted.id}")
+    assert f"/staff/intakes/{submitted.id}/reassign" in submitted_page.text
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _queries_for(app: Flask, client: Any, path: str) -> int:
+    with count_queries(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def _user(role: str = Role.STAFF) -> User:
+    tag = secrets.token_hex(4)
+    user = User(
+        email=f"u-{tag}@example.test", display_name=f"Person {tag}", password_hash="x", role=role
+    )
+    db.session.add(user)
+    return user
+
+
+def _grow_and_count(
+    app: Flask, client: Any, path: str, add_rows: Callable[[int], None], sizes: tuple[int, ...]
+) -> list[int]:
+    counts = []
+    for size in sizes:
+        with app.app_context():
+            add_rows(size)
+            db.session.commit()
+        counts.append(_queries_for(app, client, path))
+    return counts
+
+
+def test_outbox_queries_do_not_grow_with_dead_rows(app: Any, client: Any, demo: Any) -> None:
+    app.test_client().post("/", data=factories.form_data())
+    with app.app_context():
+        intake_id = db.session.query(Intake).one().id
+
+    def add_dead(n: int) -> None:
+        for _ in range(n):
+            tag = secrets.token_hex(4)
+            db.session.add(
+                Notification(
+                    kind="assignment",
+                    dedupe_key=f"test:{tag}",
+                    intake_id=intake_id,
+                    recipient=_user(),  # a different recipient on every row
+                    status=NotificationStatus.DEAD,
+                    attempts=3,
+                    last_error="550 no such mailbox",
+                )
+            )
+
+    sign_in(client, "coordinator@demo.wayfinder")
+    counts = _grow_and_count(app, client, "/staff/outbox", add_dead, (1, 4, 16))
+    print(f"outbox page: {counts} queries with 1, 5 and 21 dead rows")
+    assert counts[0] == counts[1] == counts[2]
+    page = client.get("/staff/outbox").text
+    for status in NotificationStatus:
+        assert f'<th scope="col">{status.value}</th>' in page
+    assert page.count('name="back" value="outbox"') >= 21 and "Person " in page
+    dashboard = _queries_for(app, client, "/staff/")  # the same table, back to the dashboard
+    assert 'name="back"' not in client.get("/staff/").text and dashboard > 0
+
+
+def test_intake_detail_queries_do_not_grow_with_declines(app: Any, client: Any, demo: Any) -> None:
+    app.test_client().post("/", data=factories.form_data())
+    with app.app_context():
+        intake_id = db.session.query(Intake).one().id
+
+    def add_declines(n: int) -> None:
+        for _ in range(n):
+            profile = ClinicianProfile(user=_user(Role.CLINICIAN))
+            db.session.add(profile)
+            db.session.add(
+                Assignment(
+                    intake_id=intake_id,
+                    clinician=profile,
+                    status=AssignmentStatus.DECLINED,
+                    reason="test",
+                    decline_reason="no openings",
+                )
+            )
+
+    sign_in(client, "coordinator@demo.wayfinder")
+    path = f"/staff/intakes/{intake_id}"
+    counts = _grow_and_count(app, client, path, add_declines, (1, 4, 16))
+    print(f"staff intake detail: {counts} queries with 1, 5 and 21 declines")
+    assert counts[0] == counts[1] == counts[2]
+    assert client.get(path).text.count("Declined by Person ") == 21

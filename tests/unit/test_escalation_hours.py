@@ -78,3 +78,14 @@ def test_bad_settings_are_refused(call: object, text: str) -> None:
 def test_unknown_time_zone() -> None:
     with pytest.raises(hours.CalendarError):
         hours.calendar("09:00-17:00", "Mon-Fri", "Mars/Olympus")
+
+
+def test_parsed_settings_are_cached_and_read_only() -> None:
+    # Read on every offer, deadline check and email: parsed once per text, shared by all.
+    assert hours.calendar("09:00-17:00", "Mon-Fri", "America/New_York") is CAL
+    assert hours.parse_seconds("900,1800") is hours.parse_seconds("900,1800")
+    targets = hours.parse_targets("urgent=1,soon=2")
+    assert hours.parse_targets("urgent=1,soon=2") is targets
+    with pytest.raises(TypeError):
+        targets["urgent"] = 9.0  # type: ignore[index]
+    assert hours.parse_targets("urgent=1,soon=2") == {"urgent": 1.0, "soon": 2.0}
