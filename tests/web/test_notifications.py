@@ -4,7 +4,6 @@ settings that keep Celery from losing or repeating tasks, and a down broker at s
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,14 +12,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
 
 from intake import jobs, notifications
 from intake.config import ConfigError, load_config
 from intake.extensions import celery_settings, db
 from intake.models import AuditEvent, Notification, User, utcnow
 from tests import factories
-from tests.conftest import PG_ADMIN_URL, free_port, need, settings
+from tests.conftest import free_port, scratch_pg_database, settings
 from tests.support import SmtpSink, sign_in, start_smtp
 
 PHI = ("Canary", "Zebrafinch", "212 555 0142", "canary-free-text", "1990-04-02")
@@ -216,13 +215,15 @@ def test_unsafe_settings_are_refused(bad: dict[str, Any], tmp_path: Any) -> None
         load_config(str(tmp_path), {"APP_ENV": "testing", **bad}, {})
 
 
-def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(make_app: Any) -> None:
+def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "_paused_until", 0.0)  # restored however the test ends
     app = make_app(DISPATCH_TASKS=True, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     from intake.cli import seed_demo
 
     with app.app_context():
         seed_demo()
-    jobs._paused_until = 0.0
     timings = []
     for _ in range(5):
         started = time.monotonic()
@@ -234,7 +235,6 @@ def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(make_app: An
     with app.app_context():
         statuses = list(db.session.scalars(select(Notification.status)))
     assert statuses == ["pending"] * 5  # the sweep sends them when the broker is back
-    jobs._paused_until = 0.0
 
 
 @contextmanager
@@ -243,21 +243,8 @@ def _scratch_database(kind: str, tmp_path: Any) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:
-        need("PostgreSQL", type(exc).__name__)
-    name = f"wayfinder_migrate_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_pg_database("wayfinder_migrate") as url:
+        yield url
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
