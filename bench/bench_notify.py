@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from intake.cli import DEMO_API_KEY  # noqa: E402
 from intake.jobs import PING  # noqa: E402
 from tests.factories import payload  # noqa: E402
 from tests.support import (  # noqa: E402
@@ -118,6 +119,7 @@ def main() -> int:
             SMTP_HOST="127.0.0.1",
             SMTP_PORT=str(smtp_port),
             RATELIMIT_ENABLED="false",
+            AUTO_ASSIGN_PER_SOURCE_PER_HOUR="0",  # one client sends them all: measure, not cap
             BEAT_SCHEDULE_FILE=str(work / "beat"),
         )
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -158,6 +160,8 @@ def main() -> int:
         celery.send_task(PING).get(timeout=30)  # the worker is up and consuming
 
         body = json.dumps(payload()).encode()
+        # The demo API client that seed-demo made above.
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {DEMO_API_KEY}"}
         submitted: dict[str, float] = {}
         errors: list[str] = []
         lock = threading.Lock()
@@ -168,7 +172,7 @@ def main() -> int:
             if conn is None:
                 conn = local.conn = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
             try:
-                conn.request("POST", "/api/v1/intakes", body, {"Content-Type": "application/json"})
+                conn.request("POST", "/api/v1/intakes", body, headers)
                 response = conn.getresponse()
                 data = response.read()
                 at = time.monotonic()

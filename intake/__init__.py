@@ -26,7 +26,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from intake.public import bp as public_bp
     from intake.staff import bp as staff_bp
 
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
+    # errors.App: Flask whose exception log never holds an exception's message (PHI).
+    app: Flask = errors.App(__name__, template_folder=str(TEMPLATES), static_folder="static")
     app.config.from_mapping(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

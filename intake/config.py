@@ -48,6 +48,10 @@ _ENV_INTS = (
     "BROKER_VISIBILITY_TIMEOUT",
     "BROKER_RESTORE_SECONDS",
     "DEADLINE_CHECK_SECONDS",
+    "AUTO_ASSIGN_PER_SOURCE_PER_HOUR",
+    "EMAILS_PER_RECIPIENT_PER_HOUR",
+    "PROXY_FIX_HOPS",
+    "CRISIS_TEXT_ALERT_SECONDS",
 )
 _ENV_FLOATS = ("DISPATCH_PAUSE_SECONDS",)
 _ENV_BOOLS = ("RATELIMIT_ENABLED", "SMTP_STARTTLS", "SESSION_COOKIE_SECURE")
@@ -88,6 +92,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DISPATCH_PAUSE_SECONDS": 2.0,  # after a failed publish, skip the fast path this long
         "DEADLINE_CHECK_SECONDS": 30,  # beat: how often deadlines are checked
         "CRISIS_ESCALATION_SECONDS": "900,1800",  # unacknowledged crisis: escalate at these ages
+        "CRISIS_TEXT_ALERT_SECONDS": 3600,  # a draft with crisis words left unsubmitted this long
         "ACCEPT_TARGET_DAYS": "urgent=1,soon=2,routine=3",  # business days to accept an offer
         "BUSINESS_HOURS": "09:00-17:00",
         "BUSINESS_DAYS": "Mon-Fri",
@@ -95,9 +100,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CLINICAL_DIRECTOR_EMAIL": "director@demo.wayfinder",  # gets crisis escalations
         "RESULT_BACKEND_URL": None,  # unused by the app (rows hold state); the benchmark sets it
         "RATELIMIT_ENABLED": True,
-        "API_RATE_LIMIT": "60 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "API_RATE_LIMIT": "60 per minute",  # per API client
+        "RATELIMIT_STORAGE_URI": None,  # derived: REDIS_URL, else memory:// (one process only)
         "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXY_FIX_HOPS": 0,  # proxies in front that set X-Forwarded-For; 0: none (not trusted)
+        "AUTO_ASSIGN_PER_SOURCE_PER_HOUR": 5,  # per API client or client address; 0: no cap
+        "EMAILS_PER_RECIPIENT_PER_HOUR": 5,  # patient emails to one address; 0: no limit
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,  # a long form may take a while to fill
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -160,16 +168,47 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
     settings["DATABASE_URL"] = url
     settings["SQLALCHEMY_DATABASE_URI"] = url
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    # Whatever engine options are given, database errors never quote their parameters (PHI).
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     if not settings.get("BROKER_URL"):
         settings["BROKER_URL"] = settings["REDIS_URL"] or settings["EMBEDDED_BROKER_URL"]
     if settings["SHOW_DEV_MAILBOX"] is None:
         settings["SHOW_DEV_MAILBOX"] = env == "development" and not settings["SMTP_HOST"]
     settings["TESTING"] = env == "testing" or bool(settings.get("TESTING"))
+    _rate_limit_storage(settings)
     _check_delivery_timing(settings)
     _check_calendar(settings)
     if env == "production":
         settings["SESSION_COOKIE_SECURE"] = True
     return settings
+
+
+def _rate_limit_storage(settings: dict[str, Any]) -> None:
+    """Rate-limit counters live in Redis whenever there is one, so that every web process counts
+    against one limit; in memory (per process) only on the embedded default.
+
+    Storage errors are raised as `limits.errors.StorageError` (wrap_exceptions), which
+    `intake.ratelimit` turns into a refusal (503) or, for the crisis pages, lets through.
+    Short socket timeouts: a Redis that hangs must not hang the page.
+    """
+    uri = settings.get("RATELIMIT_STORAGE_URI") or settings["REDIS_URL"] or "memory://"
+    settings["RATELIMIT_STORAGE_URI"] = uri
+    options: dict[str, Any] = {}
+    if not uri.startswith("memory"):
+        options.update(socket_connect_timeout=1, socket_timeout=1)
+    options.update(settings.get("RATELIMIT_STORAGE_OPTIONS") or {})
+    settings["RATELIMIT_STORAGE_OPTIONS"] = {**options, "wrap_exceptions": True}
+    settings["RATELIMIT_SWALLOW_ERRORS"] = False
+    for name in (
+        "PROXY_FIX_HOPS",
+        "AUTO_ASSIGN_PER_SOURCE_PER_HOUR",
+        "EMAILS_PER_RECIPIENT_PER_HOUR",
+    ):
+        if int(settings[name]) < 0:
+            raise ConfigError(f"{name} must be 0 or more")
 
 
 def _check_delivery_timing(settings: Mapping[str, Any]) -> None:

@@ -14,8 +14,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 from intake import jobs, notifications, services
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
-from intake.triage import default_ruleset, triage
+from intake.triage import crisis_records, default_ruleset, triage
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ RESUME_SALT = "wayfinder.resume-draft.v1"  # purpose: this signature opens a dra
 RESUME_MAX_AGE = timedelta(days=7)
 RESUME_LINKS_PER_HOUR = 5
 DRAFT_TTL = timedelta(days=30)
-SUPPORT_RULES = ("U1", "U2", "U3a", "U3b", "U3c", "U3d", "U3e")
 
 
 class DraftClosed(Exception):
@@ -44,10 +43,21 @@ class TooManyResumeLinks(Exception):
     """RESUME_LINKS_PER_HOUR links were emailed for this draft in the last hour: none is sent."""
 
 
-@cache
-def crisis_rules() -> frozenset[str]:
-    """The shipped urgency rules that set `crisis`: a new answer firing one raises the alarm."""
-    return frozenset(r.id for r in default_ruleset().urgency_rules if r.urgency == "crisis")
+@dataclass(frozen=True)
+class Saved:
+    """What a save found: crisis rules fired for the first time, and whether to show help.
+
+    `show_crisis` is False for a crisis answer given after the crisis screen was already shown
+    for this draft (the same episode), unless it is a medical emergency not shown before.
+    """
+
+    new_crisis: frozenset[str] = frozenset()
+    show_crisis: bool = False
+    crisis_text: bool = False  # crisis words saved in the free text for the first time
+
+    @property
+    def show_help(self) -> bool:
+        return self.show_crisis or self.crisis_text
 
 
 def start_draft(language: str = "en") -> Intake:
@@ -73,10 +83,18 @@ def get(draft_id: Any) -> Intake | None:
     return db.session.get(Intake, draft_id)
 
 
-def safety_rules(answers: dict[str, Any]) -> set[str]:
-    """The crisis and supportive-panel rules these answers fire (missing = not asked)."""
+def shows_support(answers: dict[str, Any]) -> bool:
+    """Whether these answers fire a rule the rules file marks for the support panel."""
     fired = {r.rule for r in triage(answers).reasons}
-    return fired & (crisis_rules() | set(SUPPORT_RULES))
+    return bool(fired & default_ruleset().support_rule_ids)
+
+
+def _lock_open(draft: Intake) -> None:
+    """Lock the draft row and read it again, so a submit that landed meanwhile is seen."""
+    db.session.flush()
+    db.session.refresh(draft, with_for_update=True)
+    if draft.status != IntakeStatus.DRAFT:
+        raise DraftClosed(draft.id)
 
 
 def save(
@@ -85,43 +103,112 @@ def save(
     contact: dict[str, Any] | None = None,
     answers: dict[str, Any] | None = None,
     owned: frozenset[str] | set[str] = frozenset(),
-) -> set[str]:
-    """Merge one step into the draft and commit; raise the crisis alarm the first time.
+) -> Saved:
+    """Merge one step into the draft and commit; record and alert any crisis answer.
 
     `owned` are the answer keys the step owns: they are replaced by `answers` (a key the step
-    no longer shows is dropped). Returns the crisis rules that fired now and had not fired
-    before, so the caller shows the crisis screen when a new one appears. The row is locked and
-    read again first, so a submit that landed meanwhile is seen (DraftClosed), never overwritten.
+    no longer shows is dropped). The row is locked and read again first, so a submit that
+    landed meanwhile is seen (DraftClosed), never overwritten.
     """
-    db.session.flush()
-    db.session.refresh(draft, with_for_update=True)
-    if draft.status != IntakeStatus.DRAFT:
-        raise DraftClosed(draft.id)
-    before = safety_rules(draft.answers or {})
+    _lock_open(draft)
     if contact is not None:  # a None value removes a field the person cleared
         merged_contact = {**(draft.contact or {}), **contact}
         draft.contact = {k: v for k, v in merged_contact.items() if v is not None}
     merged = {k: v for k, v in (draft.answers or {}).items() if k not in owned}
     merged.update(answers or {})
     draft.answers = merged
-    draft.updated_at = utcnow()
-    new_crisis = (safety_rules(merged) - before) & crisis_rules()
+    return _record_safety(draft)
+
+
+def save_safety_answers(draft: Intake, answers: dict[str, Any]) -> Saved:
+    """From a page that has errors: save its valid answers at once if they raise a crisis.
+
+    clinical-rules.md 6: a crisis answer is saved on the server the moment it is given, even
+    when the same page has other missing or invalid answers. `answers` are the page's valid
+    answers; when they fire a crisis rule not remembered yet, or put crisis words in the free
+    text for the first time, they are merged into the draft (nothing is dropped; the invalid
+    ones wait for the person to correct them) and the alert goes out. Otherwise nothing is
+    written: a page with errors changes nothing.
+    """
+    _lock_open(draft)
+    candidate = {**(draft.answers or {}), **answers}
+    decision = triage(candidate)
+    known = [(r.get("rule"), r.get("answers")) for r in draft.crisis_answers or []]
+    records = crisis_records(decision, candidate, default_ruleset())
+    new_crisis = any((r["rule"], r["answers"]) not in known for r in records)
+    new_text = "crisis_text" in decision.flags and draft.crisis_text_at is None
+    if not (new_crisis or new_text):
+        db.session.rollback()
+        return Saved()
+    draft.answers = candidate
+    return _record_safety(draft)
+
+
+def _record_safety(draft: Intake) -> Saved:
+    """Remember new crisis answers, alert once per draft, flag crisis words; then commit.
+
+    Every crisis rule that fires with answers not remembered before is added to
+    `crisis_answers` (so a later change cannot lower the urgency at submit). The first one
+    sets `crisis_at` and writes the alerts; the crisis screen is shown again only for a
+    medical emergency not shown before. Crisis words in the free text set `crisis_text_at`
+    the first time (an unsubmitted draft so flagged alerts coordinators after an hour).
+    """
+    now = utcnow()
+    answers = draft.answers or {}
+    decision = triage(answers)
+    history = list(draft.crisis_answers or [])
+    known = [(r.get("rule"), r.get("answers")) for r in history]
+    fresh = [
+        r
+        for r in crisis_records(decision, answers, default_ruleset())
+        if (r["rule"], r["answers"]) not in known
+    ]
+    shown_before = {r.get("rule") for r in history}
+    new_rules = frozenset(r["rule"] for r in fresh) - shown_before
+    first_episode = draft.crisis_at is None and bool(fresh)
+    show = first_episode or bool(new_rules & default_ruleset().medical_rule_ids)
+    if fresh:
+        draft.crisis_answers = [*history, *({**r, "at": now.isoformat()} for r in fresh)]
+    crisis_text = "crisis_text" in decision.flags and draft.crisis_text_at is None
+    if crisis_text:
+        draft.crisis_text_at = now
+        _raise_draft_urgency(draft, "urgent")
+        services.audit("draft.crisis_text", "intake", draft.id)
     alert_ids: list[int] = []
-    if new_crisis and draft.crisis_at is None:
-        draft.crisis_at = utcnow()
-        draft.urgency, draft.urgency_rank = "crisis", services.urgency_rank("crisis")
+    if first_episode:
+        draft.crisis_at = now
+        _raise_draft_urgency(draft, "crisis")
         db.session.flush()
         alert_ids = notifications.ids(services.crisis_alert_rows(draft))
-        services.audit("draft.crisis", "intake", draft.id, rules=sorted(new_crisis))
+    if fresh:
+        services.audit("draft.crisis", "intake", draft.id, rules=sorted(r["rule"] for r in fresh))
+    draft.updated_at = now
     db.session.commit()
     if alert_ids:
         log.info("draft %s: crisis answer saved, %d alert(s) written", draft.id, len(alert_ids))
         jobs.dispatch_notifications(alert_ids)
-    return new_crisis
+    return Saved(frozenset(r["rule"] for r in fresh), show, crisis_text)
 
 
-def submit(draft_id: int, consent: dict[str, Any]) -> services.Submitted:
+def had_medical_emergency(draft: Intake) -> bool:
+    """Whether this draft ever gave an answer that is a medical emergency (911, not 988)."""
+    medical = default_ruleset().medical_rule_ids
+    return any(r.get("rule") in medical for r in draft.crisis_answers or [])
+
+
+def _raise_draft_urgency(draft: Intake, urgency: str) -> None:
+    """Raise (never lower) the urgency a draft is listed with."""
+    rank = services.urgency_rank(urgency)
+    if rank < draft.urgency_rank:
+        draft.urgency, draft.urgency_rank = urgency, rank
+
+
+def submit(
+    draft_id: int, consent: dict[str, Any], origin: services.Origin | None = None
+) -> services.Submitted:
     """Submit a draft once: a second submit (double click, refresh) returns the same intake.
+
+    `origin` is where the submitting request came from (the cap on automatic assignment).
 
     The draft row is locked first, so two concurrent submits of one draft run one after the
     other and the second sees it submitted. Raises ValidationFailed like `submit_intake`.
@@ -140,6 +227,7 @@ def submit(draft_id: int, consent: dict[str, Any]) -> services.Submitted:
             language=draft.language,
             source="web",
             idempotency_key=f"draft:{draft.id}",
+            origin=origin,
             draft=draft,
         )
     except Exception:
@@ -198,7 +286,8 @@ def request_resume_link(draft: Intake) -> Notification | None:
 
     Returns None when the draft has no email address to send it to. Raises TooManyResumeLinks
     (nothing sent, older links still work) when RESUME_LINKS_PER_HOUR were sent in the last hour,
-    and DraftClosed when the draft was submitted. The draft row is locked first (until the
+    or when its address had its hourly share of patient emails (across drafts: whoever typed
+    it), and DraftClosed when the draft was submitted. The draft row is locked first (until the
     caller's transaction ends), so a concurrent request or submit waits and is then seen.
     """
     db.session.flush()
@@ -215,14 +304,16 @@ def request_resume_link(draft: Intake) -> Notification | None:
         log.info("draft %s: resume link not sent, hourly limit reached", draft.id)
         raise TooManyResumeLinks(draft.id)
     sent = db.session.scalar(links)
-    draft.draft_token = secrets.token_urlsafe(32)
-    row = notifications.add(
-        NotificationKind.RESUME_LINK,
-        draft,
-        None,
-        f"resume:{draft.id}:{(sent or 0) + 1}",
-        to_patient=True,
-    )
+    try:
+        row = services.patient_email(
+            NotificationKind.RESUME_LINK, draft, f"resume:{draft.id}:{(sent or 0) + 1}"
+        )
+    except services.RecipientLimited:
+        db.session.commit()  # the audit entry; the draft and its links are as they were
+        raise TooManyResumeLinks(draft.id) from None
+    if row is None:
+        return None
+    draft.draft_token = secrets.token_urlsafe(32)  # the link is made from it when sent
     services.audit("draft.resume_link", "intake", draft.id)
     db.session.commit()
     jobs.dispatch_notifications([row.id])

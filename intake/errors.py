@@ -1,23 +1,38 @@
-"""Error pages and problem+json: every failure is a clear message, never a stack trace."""
+"""Error pages and problem+json: every failure is a clear message, never a stack trace.
+
+A server error rolls the database session back before its page is drawn (a failed flush would
+otherwise fail the error page too) and is logged by exception type, endpoint and an incident
+code shown on the page: never the exception's message, which can quote SQL parameters or
+request data (PHI). Flask's own exception log is held to the same rule (`App`,
+`NoExceptionText`).
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import traceback
+from types import TracebackType
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from intake.extensions import db
+
 log = logging.getLogger(__name__)
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 
 MESSAGES = {
     400: "We couldn't read that request.",
+    401: "Authentication is needed for this.",
     403: "You don't have access to this page.",
     404: "We couldn't find that page.",
     405: "That action isn't allowed here.",
     413: "That was more than we can accept in one go.",
+    422: "Some fields need attention.",
     429: "Too many requests. Please wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you entered was lost.",
     503: "The service is busy. Please try again in a minute.",
@@ -42,7 +57,77 @@ def problem(status: int, detail: str, **extra: Any) -> Any:
     return response
 
 
+def incident() -> str:
+    """A short random code for this request's failure: logged, and shown on the error page so
+    a report can be matched to the log line (which never holds the request's data)."""
+    if "incident" not in g:
+        g.incident = secrets.token_hex(4)
+    code: str = g.incident
+    return code
+
+
+def _where() -> str:
+    """The method and endpoint of the failed request: never its path (a resume link's path is
+    its token) nor its query string or body (PHI)."""
+    return f"{request.method} {request.endpoint or '(no endpoint)'}"
+
+
+def _roll_back(exc: BaseException) -> None:
+    """Roll back first, so the error page (which may ask for the signed-in user) can query.
+
+    A failed flush leaves the session unusable until it is rolled back; without this the error
+    page itself would fail. If even the rollback fails (the database is gone), say so by type.
+    """
+    try:
+        db.session.rollback()
+    except Exception as rollback_error:  # the page is still worth trying
+        log.error(
+            "rollback after %s failed: %s (incident %s)",
+            type(exc).__name__,
+            type(rollback_error).__name__,
+            incident(),
+        )
+
+
+class App(Flask):
+    """Flask whose exception log names the type, the endpoint and the incident code only.
+
+    Flask's own `log_exception` ("Exception on /path [GET]" and the traceback) runs when an
+    exception escapes every handler; the traceback's last line is the exception's message,
+    which can quote SQL parameters or request data (PHI). This one logs the code path only.
+    """
+
+    def log_exception(self, exc_info: ExcInfo) -> None:
+        _kind, exc, tb = exc_info
+        frames = "".join(traceback.format_tb(tb)[-6:])
+        self.logger.error(
+            "unhandled %s on %s (incident %s)\n%s",
+            type(exc).__name__,
+            _where(),
+            incident(),
+            frames,
+        )
+
+
+class NoExceptionText(logging.Filter):
+    """For Flask's own logger: a record's exception keeps its type and code path, never its
+    message (Flask also logs `logger.exception(...)` when finishing an error response fails)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+            record.msg = f"{record.getMessage()} [{type(exc).__name__}]\n{frames}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def init_app(app: Flask) -> None:
+    if not any(isinstance(f, NoExceptionText) for f in app.logger.filters):
+        app.logger.addFilter(NoExceptionText())
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
         if wants_json():
@@ -52,6 +137,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
+        if status >= 500:  # e.g. Flask's InternalServerError after an escaped exception
+            _roll_back(exc)
+            return _server_error(status)
         if wants_json():
             return problem(status, MESSAGES.get(status, exc.description or ""))
         return render_template(
@@ -60,12 +148,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
+        _roll_back(exc)
         # The type and the code path only: an exception's message can quote request data or
         # SQL parameters (PHI), so it is never logged.
         frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
         log.error(
-            "unhandled %s on %s %s\n%s", type(exc).__name__, request.method, request.path, frames
+            "unhandled %s on %s (incident %s)\n%s",
+            type(exc).__name__,
+            _where(),
+            incident(),
+            frames,
         )
-        if wants_json():
-            return problem(500, MESSAGES[500])
-        return render_template("errors/error.html", status=500, message=MESSAGES[500]), 500
+        return _server_error(500)
+
+
+def _server_error(status: int) -> Any:
+    message = MESSAGES.get(status, MESSAGES[500])
+    if wants_json():
+        return problem(status, message, incident=incident())
+    return render_template(
+        "errors/error.html", status=status, message=message, incident=incident()
+    ), status

@@ -51,6 +51,9 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     csrf.init_app(app)
     limiter.init_app(app)
+    from intake import ratelimit  # the client address behind proxies; storage errors
+
+    ratelimit.init_app(app)
     celery_init_app(app)
 
 
@@ -109,6 +112,9 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
                 "schedule": float(config["DEADLINE_CHECK_SECONDS"]),
             },
             "purge-drafts": {"task": jobs.PURGE_DRAFTS, "schedule": 3600.0},
+            # Writes at most one digest per coordinator per 15 minutes; looks every minute.
+            "unassigned-digest": {"task": jobs.UNASSIGNED_DIGEST, "schedule": 60.0},
+            "purge-idempotency-keys": {"task": jobs.PURGE_IDEMPOTENCY_KEYS, "schedule": 3600.0},
         },
         "beat_schedule_filename": str(config["BEAT_SCHEDULE_FILE"]),
     }

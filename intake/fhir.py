@@ -51,6 +51,11 @@ BLOCK_CONCERNS = {
     "body": ("eating",),
 }
 PAGE_CONCERNS = {"relationship": ("couples", "relationships")}
+# Answers that open a block besides its concerns: the MDQ for low mood (PHQ-9 item 1 or 2 at 1
+# or more), as intake/public/pages.py asks it.
+BLOCK_ALSO: dict[str, list[tuple[str, str, object]]] = {
+    "mdq": [(f"phq9_{i}", "=", v) for i in (1, 2) for v in (1, 2, 3)],
+}
 
 
 def _answer_codes(key: str) -> dict[object, str]:
@@ -77,10 +82,6 @@ def _enable(conditions: list[tuple[str, str, object]]) -> dict[str, Any]:
     if len(conditions) > 1:
         out["enableBehavior"] = "any"
     return out
-
-
-def _concerns_enable(names: tuple[str, ...]) -> dict[str, Any]:
-    return _enable([("concerns", "=", n) for n in names])
 
 
 def _question(item: Item, required: bool = False) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def _block_group(page: Page, block: Block) -> dict[str, Any]:
         )
     names = BLOCK_CONCERNS.get(block.key) or PAGE_CONCERNS.get(page.name)
     if names:
-        group.update(_concerns_enable(names))
+        group.update(_enable([("concerns", "=", n) for n in names] + BLOCK_ALSO.get(block.key, [])))
     return group
 
 

@@ -16,6 +16,8 @@ SEND_NOTIFICATION = "wayfinder.send_notification"
 SWEEP_OUTBOX = "wayfinder.sweep_outbox"
 CHECK_DEADLINES = "wayfinder.check_deadlines"
 PURGE_DRAFTS = "wayfinder.purge_drafts"
+UNASSIGNED_DIGEST = "wayfinder.unassigned_digest"
+PURGE_IDEMPOTENCY_KEYS = "wayfinder.purge_idempotency_keys"
 PING = "wayfinder.ping"  # a no-op, for the benchmark's baseline
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.extensions import db
@@ -42,10 +42,15 @@ class NotificationStatus(enum.StrEnum):
 
 class NotificationKind(enum.StrEnum):
     ASSIGNMENT = "assignment"  # a clinician was given an intake
+    # No longer written (the digest replaced it); kept so that rows already queued still send.
     QUEUE_UNASSIGNED = "queue_unassigned"  # coordinators: no eligible clinician
+    UNASSIGNED_DIGEST = "unassigned_digest"  # coordinators: intakes waiting without a clinician
     CRISIS_ALERT = "crisis_alert"
     ESCALATION = "escalation"  # a crisis alert not acknowledged in time
     ASSIGNMENT_OVERDUE = "assignment_overdue"  # coordinators: an offer not accepted in time
+    # A clinician: staff took an intake back from them, and their access to it ended.
+    ASSIGNMENT_WITHDRAWN = "assignment_withdrawn"
+    UNFINISHED_SAFETY = "unfinished_safety"  # coordinators: a draft with crisis words left
     RESUME_LINK = "resume_link"
     PATIENT_CONFIRMATION = "patient_confirmation"
     DEAD_LETTER = "dead_letter"  # coordinators: a message could not be delivered
@@ -126,7 +131,11 @@ class ClinicianProfile(db.Model):  # type: ignore[name-defined,misc]
 
 class Intake(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "intakes"
-    __table_args__ = (Index("ix_intakes_queue", "status", "urgency_rank", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_intakes_queue", "status", "urgency_rank", "submitted_at"),
+        Index("ix_intakes_crisis_text_open", "status", "crisis_text_alerted_at", "crisis_text_at"),
+        Index("ix_intakes_source", "source_key", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -144,10 +153,18 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     draft_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="web")  # web, api
+    # Who sent it, for the hourly cap on automatic assignment: "client:<api client id>" or
+    # "addr:<keyed hash of the client address>". Never the address itself.
+    source_key: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
     crisis_at: Mapped[datetime | None]  # when a crisis answer was first saved
+    # Every crisis answer ever given ({rule, keys, at}): a changed answer never lowers urgency.
+    crisis_answers: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    crisis_text_at: Mapped[datetime | None]  # crisis words first saved in a draft's free text
+    crisis_text_alerted_at: Mapped[datetime | None]  # coordinators told it was left unsubmitted
+    queued_at: Mapped[datetime | None]  # last left in its queue without a clinician (the digest)
     closed_at: Mapped[datetime | None]
     # Crisis protocol: who acknowledged the alert and when; how many escalations went out.
     acknowledged_at: Mapped[datetime | None]
@@ -167,6 +184,12 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
         if self.modality == "in_person" and location:
             queue += f"/{location}"
         return queue
+
+    @property
+    def seen_by_staff(self) -> bool:
+        """Submitted, or a draft staff were alerted about (a crisis answer, or crisis words
+        left unsubmitted)."""
+        return bool(self.submitted_at or self.crisis_at or self.crisis_text_alerted_at)
 
     @property
     def needs_acknowledgement(self) -> bool:
@@ -213,7 +236,10 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     """The outbox: one row per message to send, written in the transaction that needs it."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_due", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_notifications_due", "status", "available_at"),
+        Index("ix_notifications_recipient_key", "recipient_key", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -233,6 +259,9 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     sent_at: Mapped[datetime | None]
     # Codes that shape the message (e.g. {"level": 1, "minutes": 15}); never PHI.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Patient emails: a keyed hash of the address (never the address), for the hourly limit
+    # per recipient across drafts.
+    recipient_key: Mapped[str | None] = mapped_column(String(64))
 
     recipient: Mapped[User | None] = relationship()
     intake: Mapped[Intake | None] = relationship()
@@ -254,6 +283,35 @@ class OnCallShift(db.Model):  # type: ignore[name-defined,misc]
     backup: Mapped[User | None] = relationship(foreign_keys=[backup_user_id])
 
 
+class ApiClient(db.Model):  # type: ignore[name-defined,misc]
+    """A partner system that may POST intakes. Only a SHA-256 hash of its key is stored: keys
+    are long random tokens, so a plain hash cannot be reversed or guessed."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Automatic assignments per hour from this client; None: AUTO_ASSIGN_PER_SOURCE_PER_HOUR.
+    auto_assign_per_hour: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class ApiIdempotencyKey(db.Model):  # type: ignore[name-defined,misc]
+    """An Idempotency-Key one API client used, bound to its body; honoured for 24 hours."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("client_id", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    key_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the key as sent
+    body_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body, canonical JSON
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     """Append-only: who did what to which object. Ids and codes only, never PHI values."""
 
@@ -271,6 +329,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
 
 __all__ = [
     "OPEN_ASSIGNMENT",
+    "ApiClient",
+    "ApiIdempotencyKey",
     "Assignment",
     "AssignmentStatus",
     "AuditEvent",

@@ -32,8 +32,8 @@ OPEN_STATUSES = (
 
 
 def dashboard_intakes(limit: int = 200) -> list[Intake]:
-    """Open intakes, and drafts with a crisis answer: crisis first, then by urgency, then the
-    longest waiting."""
+    """Open intakes, and drafts with a crisis answer or left with crisis words: crisis first,
+    then by urgency, then the longest waiting."""
     return list(
         db.session.scalars(
             select(Intake)
@@ -42,12 +42,15 @@ def dashboard_intakes(limit: int = 200) -> list[Intake]:
             .where(
                 or_(
                     Intake.status.in_(OPEN_STATUSES),
-                    (Intake.status == IntakeStatus.DRAFT) & Intake.crisis_at.is_not(None),
+                    (Intake.status == IntakeStatus.DRAFT)
+                    & or_(
+                        Intake.crisis_at.is_not(None), Intake.crisis_text_alerted_at.is_not(None)
+                    ),
                 )
             )
             .order_by(
                 Intake.urgency_rank,
-                func.coalesce(Intake.submitted_at, Intake.crisis_at),
+                func.coalesce(Intake.submitted_at, Intake.crisis_at, Intake.crisis_text_at),
                 Intake.id,
             )
             .limit(limit)

@@ -5,7 +5,9 @@ Returns field-level errors as (field, message) pairs; nothing is changed when an
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -40,7 +42,62 @@ class ValidationFailed(Exception):
 
 
 def has_control_chars(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
+    """Control characters other than newline and tab, or a lone surrogate code point.
+
+    NUL cannot be stored (PostgreSQL refuses it in JSON text) and a lone surrogate cannot be
+    encoded as UTF-8 (every page that shows it would fail), so neither is ever accepted.
+    """
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value)
+
+
+def unstorable(value: str) -> bool:
+    """NUL or a lone surrogate: text that can be neither stored nor shown."""
+    return "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value)
+
+
+def shown_name(key: str) -> str:
+    """`key` safe to echo in an error: each unstorable character becomes U+FFFD."""
+    return "".join("\ufffd" if unstorable(ch) else ch for ch in key)[:NAME_MAX]
+
+
+UNSTORABLE_MESSAGE = "Text can't contain NUL (\\u0000) or an unpaired surrogate (\\ud800-\\udfff)."
+UNSTORABLE_KEY = "A field name can't contain NUL (\\u0000) or an unpaired surrogate."
+NUMBER_TOO_LARGE = "This number is too large (or not a finite number)."
+DOCUMENT_ERRORS_MAX = 20
+_FLOAT_MAX = int(sys.float_info.max)
+
+
+def document_errors(document: Any, root: str = "") -> list[FieldError]:
+    """Every key or string in a parsed JSON document that cannot be stored, and every number
+    that does not fit a float (a 400-digit integer, 1e400, NaN): checked before anything else,
+    so the rest of the code only ever sees text it can store and numbers it can compare.
+
+    Fields are named by their dotted path ("contact.emergency_contact.name", "answers.x[0]");
+    at most DOCUMENT_ERRORS_MAX are reported. Walks without recursion (any nesting depth).
+    """
+    errors: list[FieldError] = []
+    stack: list[tuple[str, Any]] = [(root, document)]
+    while stack and len(errors) < DOCUMENT_ERRORS_MAX:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in reversed(list(node.items())):
+                name = f"{path}.{shown_name(str(key))}" if path else shown_name(str(key))
+                if isinstance(key, str) and unstorable(key):
+                    errors.append(FieldError(name, UNSTORABLE_KEY))
+                stack.append((name, child))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in reversed(list(enumerate(node))))
+        elif isinstance(node, str):
+            if unstorable(node):
+                errors.append(FieldError(path or "body", UNSTORABLE_MESSAGE))
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if abs(node) > _FLOAT_MAX:
+                errors.append(FieldError(path or "body", NUMBER_TOO_LARGE))
+        elif isinstance(node, float) and not math.isfinite(node):
+            errors.append(FieldError(path or "body", NUMBER_TOO_LARGE))
+    return errors[:DOCUMENT_ERRORS_MAX]
 
 
 def clean_text(
@@ -217,9 +274,10 @@ def clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldE
                 clean["insurance"] = {"carrier": carrier, "member_id": member}
     consent = raw.get("consent")
     if isinstance(consent, dict):
-        clean["consent"] = {k: consent[k] is True for k in ("contact", "privacy")}
-        if isinstance(consent.get("at"), str) and len(consent["at"]) <= 40:
-            clean["consent"]["at"] = consent["at"]
+        clean["consent"] = {k: consent.get(k) is True for k in ("contact", "privacy")}
+        at = consent.get("at")
+        if isinstance(at, str) and len(at) <= 40 and not has_control_chars(at):
+            clean["consent"]["at"] = at
 
 
 REQUIRED_MESSAGE = "This question needs an answer ('prefer not to answer' is fine where offered)."
@@ -246,12 +304,18 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
         return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
     answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
     errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
+    errors += [
+        FieldError(f"answers.{shown_name(key)}", "This answer contains characters we can't accept.")
+        for key, value in answers.items()
+        if isinstance(value, str) and has_control_chars(value)
+    ]
+    # A required answer sent as null is as missing as one left out.
     for key, message in REQUIRED_ANSWERS.items():
-        if key not in answers:
+        if answers.get(key) is None:
             errors.append(FieldError(f"answers.{key}", message))
     if (
         any(answers.get(f"asq_{i}") in ("yes", "refused") for i in range(1, 5))
-        and "asq_5" not in answers
+        and answers.get("asq_5") is None
     ):
         errors.append(
             FieldError(
@@ -259,7 +323,7 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
                 "Please answer: are you having thoughts of killing yourself right now?",
             )
         )
-    if answers.get("asq_4") == "yes" and "asq_4_when" not in answers:
+    if answers.get("asq_4") == "yes" and answers.get("asq_4_when") is None:
         errors.append(
             FieldError(
                 "answers.asq_4_when", "Please say when: in the past 3 months, or longer ago."

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 
 def banner(base_url: str) -> str:
     sys.path.insert(0, str(ROOT))
-    from intake.cli import DEMO_CLINICIANS, DEMO_PASSWORD, DEMO_STAFF
+    from intake.cli import DEMO_CLINICIANS, DEMO_PASSWORD, DEMO_STAFF, api_example
 
     lines = [
         "",
@@ -30,6 +30,10 @@ def banner(base_url: str) -> str:
     ]
     lines += [f"    {role.value:<9} {email}" for email, _name, role in DEMO_STAFF]
     lines += [f"    clinician {email}" for email, *_ in DEMO_CLINICIANS]
+    lines += [
+        "  API, as the demo client (intake.json: see README, 'API'):",
+        f"    {api_example(base_url)}",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -46,6 +46,25 @@ def sign_in(client: Any, email: str, password: str = DEMO_PASSWORD) -> Any:
     return response
 
 
+def api_key(app: Any, name: str = "test-partner") -> str:
+    """The bearer key of the API client `name` of this app (created on first use, as
+    `flask api-clients create` does). Call it before starting threads that share it."""
+    from intake.services import api_clients
+
+    keys = app.extensions.setdefault("test_api_keys", {})
+    if name not in keys:
+        with app.app_context():
+            keys[name] = api_clients.create(name).key
+    return str(keys[name])
+
+
+def api_client(app: Any, name: str = "test-partner") -> Any:
+    """A test client that signs every request as the API client `name` (Bearer key)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key(app, name)}"
+    return client
+
+
 @dataclass
 class Received:
     mail_from: str

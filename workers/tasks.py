@@ -12,7 +12,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from intake import drafts, jobs, notifications
 from intake.escalation.deadlines import check_deadlines as check_deadlines_at
+from intake.escalation.digest import send_unassigned_digests
 from intake.models import utcnow
+from intake.services import idempotency
 
 
 @shared_task(name=jobs.SEND_NOTIFICATION, bind=True, max_retries=None)
@@ -41,6 +43,18 @@ def check_deadlines() -> None:
 def purge_drafts() -> None:
     """Drafts untouched for 30 days go (crisis drafts stay for staff)."""
     drafts.purge_stale_drafts(utcnow())
+
+
+@shared_task(name=jobs.UNASSIGNED_DIGEST)
+def unassigned_digest() -> None:
+    """At most one email per coordinator per 15 minutes listing intakes with no clinician."""
+    send_unassigned_digests(utcnow())
+
+
+@shared_task(name=jobs.PURGE_IDEMPOTENCY_KEYS)
+def purge_idempotency_keys() -> None:
+    """API clients' Idempotency-Keys older than 24 hours go."""
+    idempotency.purge_expired(utcnow())
 
 
 @shared_task(name=jobs.PING, ignore_result=False)

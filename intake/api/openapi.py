@@ -52,7 +52,9 @@ def document() -> dict[str, Any]:
             "description": (
                 "Submit an intake for a behavioral-health practice. Answers use the contract "
                 "vocabulary; a missing answer means 'not asked'. Errors are RFC 9457 problem "
-                "details with a field list."
+                "details with a field list. Submitting needs an API client's key, sent as "
+                "'Authorization: Bearer <key>' (an administrator creates one with "
+                "`flask api-clients create NAME`); requests are limited per client."
             ),
         },
         "servers": [{"url": "/api/v1"}],
@@ -61,6 +63,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "operationId": "createIntake",
                     "summary": "Submit one intake",
+                    "security": [{"ApiKey": []}],
                     "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
                     "requestBody": {
                         "required": True,
@@ -74,10 +77,12 @@ def document() -> dict[str, Any]:
                         "201": {"$ref": "#/components/responses/Created"},
                         "200": {"$ref": "#/components/responses/Created"},
                         "400": {"$ref": "#/components/responses/Problem"},
+                        "401": {"$ref": "#/components/responses/Unauthorized"},
                         "413": {"$ref": "#/components/responses/Problem"},
                         "415": {"$ref": "#/components/responses/Problem"},
                         "422": {"$ref": "#/components/responses/Problem"},
                         "429": {"$ref": "#/components/responses/Problem"},
+                        "503": {"$ref": "#/components/responses/Problem"},
                     },
                 }
             },
@@ -95,12 +100,24 @@ def document() -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {
+                "ApiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The API client's key, shown once when it was created.",
+                }
+            },
             "parameters": {
                 "IdempotencyKey": {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "description": "A repeated key returns the intake the first request made.",
+                    "description": (
+                        "Yours alone (another client's key of the same spelling is unrelated) "
+                        "and bound to the body: repeated within 24 hours with the same body it "
+                        "returns the intake the first request made (200); with another body it "
+                        "is refused (422). After 24 hours it may be used again."
+                    ),
                     "schema": {"type": "string", "minLength": 1, "maxLength": 100},
                 }
             },
@@ -115,6 +132,16 @@ def document() -> dict[str, Any]:
                 },
                 "Problem": {
                     "description": "The request was not accepted; nothing was stored",
+                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+                "Unauthorized": {
+                    "description": "No API key, or one that is unknown or revoked",
+                    "headers": {
+                        "WWW-Authenticate": {
+                            "schema": {"type": "string"},
+                            "description": 'Bearer realm="wayfinder"',
+                        }
+                    },
                     "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 },
             },

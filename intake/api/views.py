@@ -1,4 +1,8 @@
-"""POST /api/v1/intakes: the same validation and services as the web form."""
+"""POST /api/v1/intakes: the same validation and services as the web form.
+
+Only API clients may post (a bearer key, `intake.api.auth`); each is limited on its own count,
+its Idempotency-Keys are its own, and its automatic assignments are capped per hour.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from intake import services
-from intake.api import bp
+from intake.api import auth, bp
 from intake.errors import problem
 from intake.extensions import limiter
 from intake.public.wording import next_steps
-from intake.validation import ValidationFailed
+from intake.validation import ValidationFailed, document_errors, shown_name
 
 LANGUAGES = ("en", "es")
 
@@ -25,22 +29,55 @@ def _body(intake: Any) -> dict[str, Any]:
     }
 
 
+class RepeatedKey(ValueError):
+    """One JSON object names the same key twice: which value was meant is unknowable."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("repeated key")
+        self.key = key
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise RepeatedKey(key)
+        found[key] = value
+    return found
+
+
 def _json_body() -> Any:
-    """The body as JSON, or None; deeply nested garbage is refused, not a server error."""
+    """The body as JSON, or None; deeply nested garbage is refused, not a server error.
+
+    Raises RepeatedKey for an object that repeats a key (json.loads would keep the last one).
+    """
     try:
-        return json.loads(request.get_data(cache=True) or b"null")
+        return json.loads(
+            request.get_data(cache=True) or b"null", object_pairs_hook=_no_repeated_keys
+        )
+    except RepeatedKey:
+        raise
     except (ValueError, RecursionError):
         return None
 
 
 @bp.post("/intakes")
-@limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=auth.rate_key)
 def create_intake() -> Any:
+    client = auth.current_client()
+    if client is None:
+        return auth.unauthorized()
     if not request.is_json:
         return problem(415, "Send the intake as JSON with Content-Type: application/json.")
-    payload = _json_body()
+    try:
+        payload = _json_body()
+    except RepeatedKey as exc:
+        repeated = {"field": shown_name(exc.key), "message": "This key appears more than once."}
+        return problem(422, "A key appears more than once in one object.", errors=[repeated])
     if not isinstance(payload, dict):
         return problem(400, "The body is not a JSON object.")
+    if unusable := document_errors(payload):  # NUL, lone surrogates, numbers beyond a float
+        return problem(422, "Some fields need attention.", errors=[e.to_dict() for e in unusable])
     errors = []
     consent = payload.get("consent")
     if (
@@ -67,16 +104,28 @@ def create_intake() -> Any:
         )
     if errors:
         return problem(422, "Some fields need attention.", errors=errors)
+    # The key is this client's alone, and bound to this body.
+    client_key = services.ClientKey(client.id, key, services.body_hash(payload)) if key else None
     try:
         result = services.submit_intake(
             payload.get("contact"),
             payload.get("answers"),
             language=language,
             source="api",
-            idempotency_key=f"api:{key}" if key else None,
+            client_key=client_key,
+            origin=services.client_origin(client),
         )
     except ValidationFailed as exc:
         return problem(422, "Some fields need attention.", errors=[e.to_dict() for e in exc.errors])
+    except services.KeyReused:
+        reused = {
+            "field": "Idempotency-Key",
+            "message": "This Idempotency-Key was used with a different body in the last 24 "
+            "hours. Send a new key for a new intake.",
+        }
+        return problem(
+            422, "The Idempotency-Key does not match its first request.", errors=[reused]
+        )
     response = jsonify(_body(result.intake))
     response.status_code = 201 if result.created else 200
     return response

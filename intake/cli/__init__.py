@@ -1,16 +1,34 @@
-"""Flask commands: seed-demo, create-user, the on-call rota (oncall), and the rules tools."""
+"""Flask commands: seed-demo, create-user, the on-call rota (oncall), the rules tools, and the
+API clients (api-clients)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from intake.cli import demo, oncall, rules
-from intake.cli.demo import DEMO_CLINICIANS, DEMO_PASSWORD, DEMO_STAFF, seed_demo, upsert_user
+from intake.cli import api_clients, demo, oncall, rules
+from intake.cli.demo import (
+    DEMO_API_KEY,
+    DEMO_CLINICIANS,
+    DEMO_PASSWORD,
+    DEMO_STAFF,
+    api_example,
+    seed_demo,
+    upsert_user,
+)
 
 
 def init_app(app: Flask) -> None:
-    for module in (demo, rules, oncall):
+    for module in (demo, rules, oncall, api_clients):
         module.register(app)
 
 
-__all__ = ["DEMO_CLINICIANS", "DEMO_PASSWORD", "DEMO_STAFF", "init_app", "seed_demo", "upsert_user"]
+__all__ = [
+    "DEMO_API_KEY",
+    "DEMO_CLINICIANS",
+    "DEMO_PASSWORD",
+    "DEMO_STAFF",
+    "api_example",
+    "init_app",
+    "seed_demo",
+    "upsert_user",
+]

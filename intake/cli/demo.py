@@ -1,4 +1,8 @@
-"""Demo data and user accounts: `flask seed-demo`, `flask create-user`."""
+"""Demo data and user accounts: `flask seed-demo`, `flask create-user`.
+
+The demo also gets an API client whose key is fixed and printed (like the demo password), so
+that the API can be tried with one copied command; it is not created when APP_ENV=production.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,12 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import ClinicianProfile, Location, OnCallShift, Role, User, utcnow
 from intake.passwords import MIN_LENGTH, hash_password
+from intake.services import api_clients
 from intake.triage import SERVICE_LINES
 
 DEMO_PASSWORD = "wayfinder-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
+DEMO_API_CLIENT = "demo-website"
+DEMO_API_KEY = "wf_demo-website-key-printed-by-make-run"  # noqa: S105 - demo data only
 DEMO_LOCATIONS = (
     ("nyc-midtown", "New York - Midtown", "NY"),
     ("la-westside", "Los Angeles - Westside", "CA"),
@@ -77,6 +84,15 @@ DEMO_STAFF = (
 DEMO_DIRECTOR_NAME = "Dr. Dana Whitfield, Clinical Director"
 
 
+def api_example(base_url: str) -> str:
+    """How to call the API as the demo client (README, "API", has a whole body)."""
+    return (
+        f"curl -i {base_url.rstrip('/')}/api/v1/intakes "
+        f"-H 'Authorization: Bearer {DEMO_API_KEY}' -H 'Content-Type: application/json' "
+        "-H 'Idempotency-Key: demo-1' -d @intake.json"
+    )
+
+
 def upsert_user(email: str, name: str, role: str, password: str) -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
@@ -132,6 +148,10 @@ def seed_demo() -> dict[str, int]:
             )
             created["oncall_shifts"] += 1
     db.session.commit()
+    demo_client = api_clients.find(DEMO_API_CLIENT)
+    if demo_client is None and current_app.config["APP_ENV"] != "production":
+        api_clients.create(DEMO_API_CLIENT, key=DEMO_API_KEY)
+        created["api_clients"] += 1
     return dict(created)
 
 
@@ -143,6 +163,8 @@ def register(app: Flask) -> None:
         click.echo(
             "demo data: " + (", ".join(f"{v} {k}" for k, v in created.items()) or "already there")
         )
+        if api_clients.find(DEMO_API_CLIENT) is not None:
+            click.echo("API, as the demo client: " + api_example(current_app.config["BASE_URL"]))
 
     @app.cli.command("create-user")
     @click.argument("email")

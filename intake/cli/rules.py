@@ -24,12 +24,25 @@ def register(app: Flask) -> None:
     @rules.command("check")
     @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
     def rules_check(path: str | None) -> None:
-        """Validate a rules file (default: the one in force) and print its version."""
+        """Validate a rules file (default: the one in force) and print its version.
+
+        A file without the crisis floor (C1-C6, each still deciding crisis), the marks the app
+        reads (support panel, medical emergency), crisis words that act, or the hold flags is
+        refused, with the file, rule and problem named.
+        """
         try:
             ruleset = load_ruleset(Path(path)) if path else default_ruleset()
         except RulesetError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"ok: {ruleset.version}")
+        for label, values in (
+            ("crisis rules", ruleset.crisis_rule_ids),
+            ("medical emergency screen", ruleset.medical_rule_ids),
+            ("support panel", ruleset.support_rule_ids),
+            ("held for a coordinator", ruleset.hold_flags),
+        ):
+            click.echo(f"  {label}: {', '.join(sorted(values))}")
+        click.echo(f"  crisis words: {len(ruleset.crisis_words)}")
 
     @rules.command("explain")
     @click.argument("answers_file", type=click.File("r"))

@@ -1,4 +1,8 @@
-"""Thin views for clinicians: their own assignments only (anything else is a 404)."""
+"""Thin views for clinicians: their own open assignments only (anything else is a 404).
+
+Access ends with the assignment: an intake they declined, or that staff took back from them, is
+a 404 on every page here (`services.held_assignment`).
+"""
 
 from __future__ import annotations
 
@@ -46,12 +50,9 @@ def assignments() -> Any:
 @bp.get("/intakes/<int:intake_id>")
 @role_required(Role.CLINICIAN)
 def intake_detail(intake_id: int) -> Any:
-    profile = _profile()
-    assignment = db.session.scalar(
-        select(Assignment)
-        .where(Assignment.intake_id == intake_id, Assignment.clinician_id == profile.id)
-        .order_by(Assignment.id.desc())
-    )
+    _profile()
+    # Only while their assignment is open: once declined or taken back, the intake is a 404.
+    assignment = services.held_assignment(current_user, intake_id=intake_id)
     if assignment is None:
         abort(404)
     audit("intake.viewed", "intake", intake_id, actor=current_user, ip=request.remote_addr)
@@ -88,8 +89,8 @@ def accept(assignment_id: int) -> Any:
 def decline(assignment_id: int) -> Any:
     reason = (request.form.get("reason") or "").strip()
     if not reason or len(reason) > DECLINE_REASON_MAX:
-        assignment = db.session.get(Assignment, assignment_id)
-        if assignment is None or assignment.clinician_id != _profile().id:
+        assignment = services.held_assignment(current_user, assignment_id=assignment_id)
+        if assignment is None:
             abort(404)  # before the flash: a 404 must not leave a message for a later page
         flash(f"Give a reason for declining (at most {DECLINE_REASON_MAX} characters).", "error")
         return redirect(url_for("clinician.intake_detail", intake_id=assignment.intake_id))

@@ -3,6 +3,9 @@
 - A crisis alert not acknowledged CRISIS_ESCALATION_SECONDS[0] after the crisis answer (15 min)
   goes to the backup and the clinical director; at the next threshold (30 min) to the on-call
   clinician, the backup, the director and every coordinator. One level per threshold.
+- A draft whose free text matched the crisis words, not submitted CRISIS_TEXT_ALERT_SECONDS
+  after the words were saved (an hour), goes to every coordinator once, so an abandoned form
+  still reaches someone.
 - An offer not accepted by its `accept_by` (business hours, from the urgency's target) goes to
   the coordinators, who can reassign it.
 
@@ -40,7 +43,9 @@ BATCH = 100
 
 def check_deadlines(now: datetime) -> int:
     """Write and dispatch the escalations due at `now`; returns how many rows were written."""
-    written = notifications.ids(_escalate_crises(now) + _escalate_overdue_offers(now))
+    written = notifications.ids(
+        _escalate_crises(now) + _alert_unfinished_safety(now) + _escalate_overdue_offers(now)
+    )
     db.session.commit()
     if written:
         log.info("deadline check: %s escalation message(s)", len(written))
@@ -102,6 +107,37 @@ def _escalate_crises(now: datetime) -> list[Notification]:
         ]
         intake.escalation_level = level
         audit("crisis.escalated", "intake", intake.id, level=level, recipients=sorted(recipients))
+    return rows
+
+
+def _alert_unfinished_safety(now: datetime) -> list[Notification]:
+    due = now - timedelta(seconds=int(current_app.config["CRISIS_TEXT_ALERT_SECONDS"]))
+    drafts = db.session.scalars(
+        select(Intake)
+        .where(
+            Intake.status == IntakeStatus.DRAFT,
+            Intake.crisis_text_alerted_at.is_(None),
+            Intake.crisis_text_at <= due,
+        )
+        .order_by(Intake.crisis_text_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    rows: list[Notification] = []
+    staff = coordinators()
+    for draft in drafts:
+        # As below: crisis_text_alerted_at is set in the transaction that writes these rows.
+        rows += [
+            notifications.add(
+                NotificationKind.UNFINISHED_SAFETY,
+                draft,
+                user,
+                f"unfinished-safety:{draft.id}:{user.id}",
+            )
+            for user in staff
+        ]
+        draft.crisis_text_alerted_at = now
+        audit("draft.unfinished_safety", "intake", draft.id, recipients=[u.id for u in staff])
     return rows
 
 

@@ -18,15 +18,21 @@ from intake.models import Notification, NotificationKind
 SUBJECTS: dict[str, str] = {  # by NotificationKind
     NotificationKind.ASSIGNMENT: "New intake assigned to you",
     NotificationKind.QUEUE_UNASSIGNED: "Intake waiting in a queue with no eligible clinician",
+    NotificationKind.UNASSIGNED_DIGEST: "Intakes waiting without a clinician",
     NotificationKind.CRISIS_ALERT: "CRISIS intake: acknowledge now",
     NotificationKind.ESCALATION: "ESCALATION: crisis intake not acknowledged",
     NotificationKind.ASSIGNMENT_OVERDUE: "ESCALATION: assignment not accepted in time",
+    NotificationKind.ASSIGNMENT_WITHDRAWN: "An intake was withdrawn from you",
+    NotificationKind.UNFINISHED_SAFETY: "Safety follow-up: an unfinished form needs review",
     NotificationKind.RESUME_LINK: "Your link to continue your Wayfinder form",
     NotificationKind.PATIENT_CONFIRMATION: "We received your request",
     NotificationKind.DEAD_LETTER: "A notification could not be delivered",
 }
 # Messages whose link goes to the acknowledge page rather than the intake.
 ACKNOWLEDGE_KINDS = (NotificationKind.CRISIS_ALERT, NotificationKind.ESCALATION)
+# Messages to someone who no longer has the intake: the reference only, neither in the subject
+# nor in the body an urgency, queue, service line or modality.
+REFERENCE_ONLY_KINDS = (NotificationKind.ASSIGNMENT_WITHDRAWN,)
 
 
 def message_id(row: Notification) -> str:
@@ -44,7 +50,7 @@ def recipient_address(row: Notification) -> str | None:
 def subject(row: Notification) -> str:
     text = SUBJECTS.get(row.kind, "Wayfinder notification")
     intake = row.intake
-    if intake is not None and not row.to_patient:
+    if intake is not None and not row.to_patient and row.kind not in REFERENCE_ONLY_KINDS:
         return f"[{(intake.urgency or 'new').upper()}] {text} ({intake.reference})"
     if intake is not None:
         return f"{text} ({intake.reference})"
@@ -69,6 +75,21 @@ def compose(row: Notification) -> EmailMessage:
 def _context(row: Notification) -> dict[str, Any]:
     intake = row.intake
     extra = row.context or {}
+    if row.kind == NotificationKind.UNASSIGNED_DIGEST:  # references and waiting times only
+        return {
+            "kind": row.kind,
+            "items": extra.get("items") or [],
+            "total": int(extra.get("total") or 0),
+            "link": link(row),
+            "notification_id": row.id,
+        }
+    if row.kind in REFERENCE_ONLY_KINDS:
+        return {
+            "kind": row.kind,
+            "reference": intake.reference if intake else None,
+            "link": link(row),
+            "notification_id": row.id,
+        }
     return {
         "kind": row.kind,
         "reference": intake.reference if intake else None,
@@ -96,6 +117,8 @@ def link(row: Notification) -> str:
         return f"{base}/"
     if row.intake is None:
         return f"{base}/staff/"
+    if row.kind == NotificationKind.ASSIGNMENT_WITHDRAWN:
+        return f"{base}/clinician/"  # the intake itself is a 404 for them now
     if row.kind == NotificationKind.ASSIGNMENT:
         return f"{base}/clinician/intakes/{row.intake.id}"
     if row.kind in ACKNOWLEDGE_KINDS:

@@ -69,7 +69,7 @@ def step_context(
         "errors": errors,
         "back": back.name if back else None,
         "has_draft": draft is not None,
-        "support": bool(draft and drafts.safety_rules(answers) & set(drafts.SUPPORT_RULES)),
+        "support": draft is not None and drafts.shows_support(answers),
         "blocks": shown_blocks(page, answers),
         "height": HEIGHT,
         "weight": WEIGHT,

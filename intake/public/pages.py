@@ -9,7 +9,8 @@ answer it depends on is saved, and the page is then shown again with the follow-
 script needed).
 
 Branching choices: PC-PTSD-5 is shown to everyone (trauma is common and the gate question keeps
-it short); ASRS for adhd or not_sure; MDQ for bipolar or depression; OCI-4 for ocd or anxiety;
+it short); ASRS for adhd or not_sure; MDQ for everyone reporting low mood (PHQ-9 item 1 or 2 at
+1 or more, asked on the page before) or stating bipolar or depression; OCI-4 for ocd or anxiety;
 SCOFF with height, weight and S6 for eating; AUDIT-C and the drug question for everyone, DAST-10
 when drug_times >= 1; S7 when any drinking or drug use is reported (or the substance concern is
 stated); couples/relationships open CSI-4, ECR-RS, partner_willing and PVS; S2-S5 and S8 for
@@ -37,6 +38,20 @@ def _concern(*names: str) -> Condition:
     def has(answers: Answers) -> bool:
         concerns = answers.get("concerns")
         return isinstance(concerns, list) and any(n in concerns for n in names)
+
+    return has
+
+
+def _low_mood_or(*names: str) -> Condition:
+    """PHQ-9 item 1 or 2 (interest, mood) at 1 or more, or one of these concerns stated."""
+    stated = _concern(*names)
+
+    def has(answers: Answers) -> bool:
+        for key in ("phq9_1", "phq9_2"):
+            value = answers.get(key)
+            if type(value) is int and value >= 1:
+                return True
+        return stated(answers)
 
     return has
 
@@ -153,7 +168,7 @@ PAGES: tuple[Page, ...] = (
         blocks=(
             _block("pcptsd5"),
             _block("asrs", applies=_concern("adhd", "not_sure")),
-            _block("mdq", applies=_concern("bipolar", "depression")),
+            _block("mdq", applies=_low_mood_or("bipolar", "depression")),
             _block("oci4", applies=_concern("ocd", "anxiety")),
             Block(
                 "scoff",

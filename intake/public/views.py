@@ -19,6 +19,7 @@ from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
 from intake.public.pages import BY_NAME, neighbour
 from intake.public.wording import CONTACT_BY, next_steps
+from intake.ratelimit import fail_open
 from intake.validation import ValidationFailed
 
 STEP_LIMIT = "60 per minute; 600 per hour"
@@ -51,9 +52,11 @@ def _render(
     errors: dict[str, str],
     status: int = 200,
     notice: str | None = None,
+    **extra: Any,
 ) -> Any:
     context = step_context(BY_NAME[name], draft, values, errors)
-    return render_template(context.pop("template"), notice=notice, **context), status
+    template = context.pop("template")
+    return render_template(template, notice=notice, **extra, **context), status
 
 
 @bp.get("/")
@@ -74,6 +77,7 @@ def step(name: str) -> Any:
 
 
 @bp.post("/step/<name>")
+@fail_open  # the steps save safety answers and show crisis help: never refused for Redis
 @limiter.limit(STEP_LIMIT)
 def save_step(name: str) -> Any:
     if name not in BY_NAME:
@@ -87,46 +91,81 @@ def save_step(name: str) -> Any:
     saved = dict(draft.answers or {}) if draft else {}
     result = steps.parse_step(name, request.form, saved, lenient=nav in ("back", "later"))
     if result.errors:
-        return _render(name, draft, request.form, result.errors, 422)
+        return _invalid_step(name, draft, result)
     lost = draft is None and name != "about"
     if draft is None:
         draft = drafts.start_draft()
     try:
-        new_crisis = drafts.save(
+        outcome = drafts.save(
             draft, contact=result.contact, answers=result.answers, owned=result.owned
         )
     except drafts.DraftClosed:  # submitted (another tab) since the check above
         db.session.rollback()
         return _confirmation(draft)
     session["draft_id"] = draft.id
-    target = _after(name, draft, result, nav, lost)
-    if nav == "later" and not new_crisis:
-        return _send_link(draft, target)
-    if new_crisis:
+    target, notice = _after(name, draft, result, nav, lost)
+    if outcome.show_help:
+        # Crisis help comes before anything else; a notice about this page waits for it.
         session["after_crisis"] = target
-        session["crisis_rules"] = sorted(new_crisis)
+        if notice:
+            session["after_crisis_notice"] = notice
         return redirect(url_for("public.crisis"), code=303)
+    if notice:
+        flash(*notice)
+    if nav == "later":
+        return _send_link(draft, target)
     return redirect(target, code=303)
 
 
-def _after(name: str, draft: Intake, result: steps.StepResult, nav: str, lost: bool) -> str:
-    """Where the person goes after a save."""
+def _invalid_step(name: str, draft: Intake | None, result: steps.StepResult) -> Any:
+    """A page with errors changes nothing, unless it carries a new safety answer.
+
+    The valid answers are checked for a crisis answer or crisis words; when there is a new one
+    they are saved at once (the invalid ones are not) and the alert goes out, and the page shows
+    the crisis help above its errors (clinical-rules.md 6).
+    """
+    valid = {k: v for k, v in result.answers.items() if f"answers.{k}" not in result.errors}
+    outcome = drafts.Saved()
+    if valid:
+        target = draft if draft is not None else drafts.start_draft()
+        try:
+            outcome = drafts.save_safety_answers(target, valid)
+        except drafts.DraftClosed:
+            db.session.rollback()
+            return _confirmation(target)
+        if outcome.new_crisis or outcome.crisis_text:
+            session["draft_id"] = target.id
+            draft = target
+    return _render(
+        name,
+        draft,
+        request.form,
+        result.errors,
+        422,
+        crisis_help=bool(outcome.new_crisis) or outcome.crisis_text,
+        medical=draft is not None and drafts.had_medical_emergency(draft),
+    )
+
+
+def _after(
+    name: str, draft: Intake, result: steps.StepResult, nav: str, lost: bool
+) -> tuple[str, tuple[str, str] | None]:
+    """Where the person goes after a save, and the notice (message, category) to show there."""
     answers = draft.answers or {}
     if lost:
-        flash(
+        return url_for("public.form"), (
             "We saved this page, but couldn't find your earlier answers: your session may have "
             "ended. Please fill in your details again (or use the link we emailed you).",
             "error",
         )
-        return url_for("public.form")
     if result.follow_ups:
-        flash("Thank you. We've added a follow-up question below.", "info")
         first = sorted(result.follow_ups)[0]
-        return url_for("public.step", name=name) + f"#q-{first}"
+        notice = ("Thank you. We've added a follow-up question below.", "info")
+        return url_for("public.step", name=name) + f"#q-{first}", notice
     if nav == "review":
-        return url_for("public.step", name="review")
+        return url_for("public.step", name="review"), None
     page = neighbour(name, answers, -1 if nav == "back" else 1)
-    return url_for("public.step", name=page.name if page else "review")
+    return url_for("public.step", name=page.name if page else "review"), None
 
 
 def _send_link(draft: Intake, target: str) -> Any:
@@ -174,7 +213,7 @@ def submit() -> Any:
         errors["consent"] = CONSENT_MISSING
         return _render("review", draft, request.form, errors, 422)
     try:
-        result = drafts.submit(draft.id, consent)
+        result = drafts.submit(draft.id, consent, services.web_origin(request.remote_addr))
     except ValidationFailed as exc:
         errors = {e.field: e.message for e in exc.errors}
         return _render("review", _draft(), request.form, errors, 422)
@@ -185,6 +224,7 @@ def submit() -> Any:
 
 
 @bp.post("/")
+@fail_open  # a whole form can carry a crisis answer too
 @limiter.limit("30 per minute; 300 per hour")
 def submit_whole_form() -> Any:
     """The whole form in one post (scripts and older pages); same checks, one intake per token."""
@@ -202,6 +242,7 @@ def submit_whole_form() -> Any:
                 language="en",
                 source="web",
                 idempotency_key=_form_token(request.form.get("submission_token")),
+                origin=services.web_origin(request.remote_addr),
             )
         except ValidationFailed as exc:
             errors = {e.field: e.message for e in exc.errors}
@@ -245,11 +286,15 @@ def start_over() -> Any:
 
 @bp.get("/crisis")
 def crisis() -> Any:
-    rules = session.get("crisis_rules") or []
+    """The crisis help. Reached from the footer by anyone, or after a safety answer is saved."""
+    draft = _draft()
+    continue_to = session.get("after_crisis") if draft is not None else None
+    if continue_to and (notice := session.pop("after_crisis_notice", None)):
+        flash(*notice)  # shown on the page the person continues to, not here
     return render_template(
         "public/crisis.html",
-        medical="C6" in rules,
-        continue_to=session.get("after_crisis") if _draft() is not None else None,
+        medical=draft is not None and drafts.had_medical_emergency(draft),
+        continue_to=continue_to,
     )
 
 

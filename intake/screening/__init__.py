@@ -35,6 +35,12 @@ INSTRUMENTS: dict[str, Instrument] = {
 }
 SAFETY: Instrument = safety.INSTRUMENT
 PREFIXES: tuple[str, ...] = tuple(INSTRUMENTS)
+# The instruments scored as a sum or count of items (base.tally): a partly answered one keeps
+# the bounds of its total in `Score.extra` (clinical-rules.md D2). ASQ and PVS are rules and
+# ECR-RS gives means, so they have no bounds.
+SUMMED: tuple[str, ...] = (
+    "phq9", "gad7", "pcptsd5", "asrs", "mdq", "scoff", "auditc", "dast", "oci4", "csi4",
+)  # fmt: skip
 
 Scorer = Callable[[Mapping[str, Any]], Score]
 
@@ -80,6 +86,7 @@ __all__ = [
     "NOT_ASKED",
     "PREFIXES",
     "SAFETY",
+    "SUMMED",
     "Cutoffs",
     "Instrument",
     "Item",

@@ -18,6 +18,7 @@ from .base import (
     Points,
     Score,
     Tally,
+    at_least,
     scored,
     sum_scorer,
     tally,
@@ -76,7 +77,7 @@ def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
     """The Score of a shaded-box tally: positive at >= cutoff (default 4)."""
     if not t.answered:
         return NOT_ASKED
-    positive = None if t.total is None else t.total >= cutoff
+    positive = at_least(t, cutoff)
     return scored(t, positive)
 
 

@@ -18,6 +18,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     ints,
     scored,
     sum_scorer,
@@ -104,7 +105,7 @@ def rate(
         return NOT_ASKED
     cutoff = cutoff_male if male else cutoff_other
     if t.total is None:
-        return scored(t, None)
+        return scored(t, at_least(t, cutoff))
     band = "severe" if t.total >= severe else "positive" if t.total >= cutoff else "negative"
     return scored(t, t.total >= cutoff, band)
 

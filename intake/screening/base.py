@@ -3,7 +3,11 @@
 An instrument module holds the published wording (what the form renders) and a pure `score()`
 that reads the contract's answer keys. Missing data follows clinical-rules.md D2: one missing item
 on a summed or counted scale is prorated, two or more make the score unknown (None), and nothing
-answered means "not asked" (every field None). Unknown is never read as a negative screen.
+answered means "not asked" (every field None). Unknown is never read as a negative screen: a
+partly answered scale keeps its bounds in `extra` (`low` = the answered items' sum, `high` = that
+plus every missing item at its maximum, with `answered` and `items`), and its `positive` is
+decided from them when they agree (`at_least`), so a cutoff the answered items already reach
+counts as reached.
 """
 
 from __future__ import annotations
@@ -124,13 +128,14 @@ def round_half_up(value: float) -> int:
 
 
 class Tally(NamedTuple):
-    """Sum of item values with D2 applied. `low`/`high` bound the true total when unknown."""
+    """Sum of item values with D2 applied. `low`/`high` bound the true total; `items` = n."""
 
     total: int | None
     answered: int
     prorated: bool
     low: int
     high: int
+    items: int
 
 
 Points = dict[object, int]  # answer value -> points; anything not in it counts as missing
@@ -184,12 +189,13 @@ def tally_from(total: int, answered: int, n: int, item_max: int) -> Tally:
     missing = n - answered
     high = total + missing * item_max
     if missing == 0:
-        return new_tuple(Tally, (total, answered, False, total, total))
+        return new_tuple(Tally, (total, answered, False, total, total, n))
     if answered == 0:
-        return new_tuple(Tally, (None, 0, False, 0, high))
+        return new_tuple(Tally, (None, 0, False, 0, high, n))
     if missing == 1:
-        return new_tuple(Tally, (round_half_up(total / answered * n), answered, True, total, high))
-    return new_tuple(Tally, (None, answered, False, total, high))
+        estimate = round_half_up(total / answered * n)
+        return new_tuple(Tally, (estimate, answered, True, total, high, n))
+    return new_tuple(Tally, (None, answered, False, total, high, n))
 
 
 def sum_scorer(
@@ -304,8 +310,29 @@ def band_for(value: int | None, bands: Sequence[tuple[int, str]]) -> str | None:
     return name
 
 
+def at_least(t: Tally, cutoff: float) -> bool | None:
+    """`total >= cutoff`; for an unknown total, what the bounds decide, else None (D2).
+
+    The answered items' sum already reaching the cutoff is True (unknown is never negative, and
+    a reached cutoff is not unknown); even every missing item at its maximum staying below it
+    is False.
+    """
+    if t.total is not None:
+        return t.total >= cutoff
+    if t.low >= cutoff:
+        return True
+    if t.high < cutoff:
+        return False
+    return None
+
+
+def bounds(t: Tally) -> dict[str, int]:
+    """What `extra` holds for a scale with missing items: the bounds of the full total."""
+    return {"low": t.low, "high": t.high, "answered": t.answered, "items": t.items}
+
+
 def scored(t: Tally, positive: bool | None, band: str | None = None, **extra: Any) -> Score:
-    """Build a Score from a tally, keeping the bounds for partly answered scales."""
-    if t.total is None and t.answered:
-        extra = {**extra, "low": t.low, "high": t.high, "answered": t.answered}
+    """Build a Score from a tally, keeping the bounds when items are missing (prorated too)."""
+    if t.answered and t.answered < t.items:
+        extra = {**extra, **bounds(t)}
     return new_tuple(Score, (t.total, band, positive, t.prorated, extra or _NO_EXTRA))

@@ -17,6 +17,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     ints,
     scored,
     sum_scorer,
@@ -87,8 +88,9 @@ def rate(t: Tally, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
     """The Score of a CSI-4 tally: `positive` (distress) when below the cutoff (default 13.5)."""
     if not t.answered:
         return NOT_ASKED
-    if t.total is None:
-        return scored(t, None)
+    if t.total is None:  # distress is known once even the bounds are below the cutoff
+        reached = at_least(t, cutoff)
+        return scored(t, None if reached is None else not reached)
     distress = t.total < cutoff
     return scored(t, distress, "distress" if distress else "no_distress")
 

@@ -23,7 +23,9 @@ from .base import (
     Points,
     Score,
     Tally,
+    at_least,
     band_for,
+    bounds,
     scored,
     sum_scorer,
     tally,
@@ -122,9 +124,9 @@ def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
         return _NONE_USED
     if not t.answered:
         if state == 2:
-            return Score(None, None, None, extra={"unknown": "DAST-10 unanswered"})
+            return Score(None, None, None, extra={"unknown": "DAST-10 unanswered", **bounds(t)})
         return NOT_ASKED
-    positive = None if t.total is None else t.total >= cutoff
+    positive = at_least(t, cutoff)
     if state == 1:
         return scored(t, positive, band_for(t.total, BANDS), gate_contradiction=True)
     return scored(t, positive, band_for(t.total, BANDS))

@@ -17,6 +17,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     band_for,
     ints,
     scored,
@@ -64,7 +65,7 @@ def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
     """The Score of a GAD-7 tally: band, and positive at >= cutoff (default 10)."""
     if not t.answered:
         return NOT_ASKED
-    positive = None if t.total is None else t.total >= cutoff
+    positive = at_least(t, cutoff)
     return scored(t, positive, band_for(t.total, BANDS))
 
 

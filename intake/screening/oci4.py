@@ -17,6 +17,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     ints,
     scored,
     sum_scorer,
@@ -61,7 +62,7 @@ def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
     """The Score of an OCI-4 tally: positive at >= cutoff (default 4)."""
     if not t.answered:
         return NOT_ASKED
-    return scored(t, None if t.total is None else t.total >= cutoff)
+    return scored(t, at_least(t, cutoff))
 
 
 def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:

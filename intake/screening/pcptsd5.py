@@ -21,6 +21,8 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
+    bounds,
     scored,
     sum_scorer,
     tally,
@@ -91,8 +93,8 @@ def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
     if state == 0 and not t.answered:
         return NOT_ASKED
     if not t.answered:  # exposed, but none of the five answered
-        return Score(None, None, None, extra={"unknown": "items 1-5 unanswered"})
-    positive = None if t.total is None else t.total >= cutoff
+        return Score(None, None, None, extra={"unknown": "items 1-5 unanswered", **bounds(t)})
+    positive = at_least(t, cutoff)
     extra = {"gate_contradiction": True} if state == 1 else {}
     return scored(t, positive, None, **extra)
 

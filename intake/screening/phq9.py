@@ -18,6 +18,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     band_for,
     ints,
     scored,
@@ -88,7 +89,7 @@ def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
     """The Score of a PHQ-9 tally: band, and positive at >= cutoff (default 10)."""
     if not t.answered:
         return NOT_ASKED
-    positive = None if t.total is None else t.total >= cutoff
+    positive = at_least(t, cutoff)
     return scored(t, positive, band_for(t.total, BANDS))
 
 

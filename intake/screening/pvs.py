@@ -1,7 +1,9 @@
 """PVS (Partner Violence Screen; Feldhaus et al., JAMA 1997;277:1357): a rule, not a sum.
 
-Positive if hurt by a partner in the past year (`pvs_1` yes), or not safe in the current
-relationship (`pvs_2` no), or a previous partner is making them feel unsafe now (`pvs_3` yes).
+Positive if hurt by a current or former partner in the past year (`pvs_1` yes), or not safe in
+the current relationship (`pvs_2` no), or a previous partner is making them feel unsafe now
+(`pvs_3` yes). Item 1 asks about partners only: being hurt by someone else is not partner
+violence and is answered "no" here.
 Negative only when all three are answered and none is positive; otherwise unknown. Ask privately;
 never show one partner's answers to the other.
 """
@@ -20,8 +22,8 @@ INSTRUMENT = Instrument(
     items=(
         Item(
             "pvs_1",
-            "Have you been hit, kicked, punched, or otherwise hurt by someone within the past "
-            "year? If so, by whom?",
+            "Within the past year, has a current or former partner hit, kicked, punched, or "
+            "otherwise hurt you?",
             YES_NO,
         ),
         Item("pvs_2", "Do you feel safe in your current relationship?", YES_NO),
@@ -36,9 +38,10 @@ INSTRUMENT = Instrument(
         "violence in the emergency department. JAMA 1997;277:1357-1361. Published, free."
     ),
     wording_note=(
-        "Items as published. The contract stores item 1 as yes/no for 'hurt by a current or "
-        "former partner'; the form asks 'by whom' as that yes/no (practice adaptation). The "
-        "stem is the practice's own."
+        "Items 2 and 3 as published. Item 1 is published as 'hurt by someone within the past "
+        "year? If so, by whom?' and is positive only when the answer names a partner; the "
+        "form asks that directly (hurt by a current or former partner: yes/no), which is what "
+        "the contract's pvs_1 stores (practice adaptation). The stem is the practice's own."
     ),
 )
 

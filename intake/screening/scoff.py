@@ -19,6 +19,7 @@ from .base import (
     Item,
     Score,
     Tally,
+    at_least,
     scored,
     sum_scorer,
     tally,
@@ -61,7 +62,7 @@ def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
     """The Score of a SCOFF tally: positive at >= cutoff (default 2)."""
     if not t.answered:
         return NOT_ASKED
-    return scored(t, None if t.total is None else t.total >= cutoff)
+    return scored(t, at_least(t, cutoff))
 
 
 def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:

@@ -1,8 +1,8 @@
 """Offering an intake to a clinician, and what follows: accept, decline, reassign.
 
 Every offer records why that clinician was chosen and when it must be accepted by (business
-hours, from the urgency's target); an intake nobody can take waits in its queue and the
-coordinators are told. Each public function is one transaction.
+hours, from the urgency's target); an intake nobody can take waits in its queue, and the
+coordinators' digest lists it. Each public function is one transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from intake import jobs, notifications
 from intake.assignment import choose_clinician
@@ -29,7 +29,7 @@ from intake.models import (
     User,
     utcnow,
 )
-from intake.services.common import audit, coordinators
+from intake.services.common import audit
 from intake.triage.sections import PREFERENCES
 
 
@@ -44,18 +44,16 @@ def accept_deadline(urgency: str | None, start: datetime) -> datetime | None:
 
 
 def queue_for_coordinators(intake: Intake, why: str) -> list[Notification]:
-    """Leave `intake` in its queue and tell every coordinator (one row each per routing round)."""
-    round_ = len(intake.assignments)
+    """Leave `intake` in its queue for a coordinator; returns the rows to dispatch (none).
+
+    Coordinators are not emailed per intake (a flood of intakes would be a flood of email):
+    the digest (`intake.escalation.digest`) lists every intake waiting without a clinician, at
+    most once every 15 minutes, and `queued_at` makes this one news for the next digest. The
+    list is kept so that every routing outcome hands its caller rows alike.
+    """
+    intake.queued_at = utcnow()
     audit("intake.queued", "intake", intake.id, queue=intake.queue, why=why)
-    return [
-        notifications.add(
-            NotificationKind.QUEUE_UNASSIGNED,
-            intake,
-            user,
-            f"unassigned:{intake.id}:{user.id}:{round_}",
-        )
-        for user in coordinators()
-    ]
+    return []
 
 
 def route(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification]:
@@ -97,19 +95,42 @@ def route(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification
 
 class Outcome(enum.StrEnum):
     DONE = "done"
-    NOT_FOUND = "not_found"  # not this user's, or no such thing
+    NOT_FOUND = "not_found"  # not this user's (or no longer: declined, taken back), or none
     CONFLICT = "conflict"  # no longer in a state that allows it
 
 
-def _own_offer(assignment_id: int, user: User) -> Assignment | None:
+def _held(profile_id: int, intake_id: int | None, assignment_id: int | None) -> Select[Assignment]:
+    query = select(Assignment).where(
+        Assignment.clinician_id == profile_id, Assignment.status.in_(OPEN_ASSIGNMENT)
+    )
+    if intake_id is not None:
+        query = query.where(Assignment.intake_id == intake_id)
+    if assignment_id is not None:
+        query = query.where(Assignment.id == assignment_id)
+    return query.order_by(Assignment.id.desc()).limit(1)
+
+
+def held_assignment(
+    user: User, *, intake_id: int | None = None, assignment_id: int | None = None
+) -> Assignment | None:
+    """`user`'s open (offered or accepted) assignment on that intake, or with that id; None
+    is a 404 for them.
+
+    The one rule for what a clinician may reach: access ends with the assignment. Once they
+    declined it, or staff took it back, that intake and that assignment are gone for them.
+    """
     profile = user.clinician
     if profile is None:
         return None
-    return db.session.scalar(
-        select(Assignment)
-        .where(Assignment.id == assignment_id, Assignment.clinician_id == profile.id)
-        .with_for_update()
-    )
+    return db.session.scalar(_held(profile.id, intake_id, assignment_id))
+
+
+def _own_offer(assignment_id: int, user: User) -> Assignment | None:
+    """As `held_assignment`, locked for the change that follows."""
+    profile = user.clinician
+    if profile is None:
+        return None
+    return db.session.scalar(_held(profile.id, None, assignment_id).with_for_update())
 
 
 def accept(assignment_id: int, user: User, ip: str | None = None) -> Outcome:
@@ -134,14 +155,15 @@ def _declined_by(intake: Intake) -> set[int]:
 
 
 def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) -> Outcome:
-    """Back to the queue with a reason; assignment runs again without whoever declined it."""
+    """Back to the queue with a reason; assignment runs again without whoever declined it.
+
+    Their access to the intake ends here (`held_assignment`). They are not emailed about it:
+    they have just declined it themselves, and the page tells them it went back to its queue.
+    """
     assignment = _own_offer(assignment_id, user)
     if assignment is None:
         db.session.rollback()
         return Outcome.NOT_FOUND
-    if assignment.status not in OPEN_ASSIGNMENT:
-        db.session.rollback()
-        return Outcome.CONFLICT
     assignment.status = AssignmentStatus.DECLINED
     assignment.responded_at = utcnow()
     assignment.decline_reason = reason.strip()[:2000]
@@ -158,8 +180,10 @@ def reassign(
 ) -> Outcome:
     """Staff: take the intake back from its clinician (if any) and offer it to someone else.
 
-    `modality` switches the intake to the other modality first (offered to the patient when
-    nobody was eligible for the one they asked for).
+    The clinician it is taken from loses access to it at once (`held_assignment`) and gets a
+    message saying so: its reference and nothing else (ASSIGNMENT_WITHDRAWN, one per
+    assignment). `modality` switches the intake to the other modality first (offered to the
+    patient when nobody was eligible for the one they asked for).
     """
     intake = db.session.scalar(select(Intake).where(Intake.id == intake_id).with_for_update())
     if intake is None or intake.submitted_at is None:
@@ -172,15 +196,25 @@ def reassign(
         return Outcome.CONFLICT
     exclude = _declined_by(intake)
     current = intake.current_assignment
+    withdrawn: list[Notification] = []
     if current is not None:
         current.status = AssignmentStatus.RELEASED
         current.responded_at = utcnow()
         exclude.add(current.clinician_id)
         audit("assignment.released", "assignment", current.id, actor=actor, ip=ip)
+        # Their access ends now (see held_assignment); tell them, once per assignment.
+        withdrawn.append(
+            notifications.add(
+                NotificationKind.ASSIGNMENT_WITHDRAWN,
+                intake,
+                current.clinician.user,
+                f"withdrawn:{current.id}",
+            )
+        )
     if modality is not None and modality != intake.modality:
         audit("intake.modality_changed", "intake", intake.id, actor=actor, ip=ip, to=modality)
         intake.modality = modality
-    rows = route(intake, exclude=exclude)
+    rows = withdrawn + route(intake, exclude=exclude)
     audit("intake.reassigned", "intake", intake.id, actor=actor, ip=ip)
     written = notifications.ids(rows)
     db.session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,31 @@ _REF_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on
 def new_reference() -> str:
     body = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
     return f"WF-{body[:4]}-{body[4:]}"
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """A stable pseudonym for `value` (a client address, an email address): HMAC-SHA256 under a
+    key derived from SECRET_KEY and `purpose`, 40 hex digits.
+
+    Rows and counters hold this instead of the value: without the secret it can be neither
+    reversed nor recomputed from a guess, and each purpose gives unrelated pseudonyms.
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = hmac.new(secret, f"wayfinder.{purpose}".encode(), hashlib.sha256).digest()
+    data = value.encode("utf-8", "surrogatepass")
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:40]
+
+
+def serialize(name: str) -> None:
+    """Make transactions that count-then-write under `name` run one at a time.
+
+    On PostgreSQL, a transaction-scoped advisory lock (held until the commit or rollback); on
+    SQLite writers are serialized by the database, which is the embedded default's bound.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(name.encode()).digest()
+    db.session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], signed=True))))
 
 
 def urgency_rank(urgency: str | None) -> int:

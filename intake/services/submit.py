@@ -16,7 +16,10 @@ from intake.models import Intake, IntakeStatus, NotificationKind, utcnow
 from intake.services.assignments import queue_for_coordinators, route
 from intake.services.common import audit, new_reference, urgency_rank
 from intake.services.crisis import crisis_alert_rows
-from intake.triage import Decision, triage
+from intake.services.idempotency import ClientKey, earlier, remember
+from intake.services.recipients import RecipientLimited, patient_email
+from intake.services.sources import Origin, hold_for_volume, over_cap
+from intake.triage import Decision, default_ruleset, triage_with_history
 from intake.validation import ValidationFailed, age_on, clean_answers, clean_contact
 
 log = logging.getLogger(__name__)
@@ -39,15 +42,21 @@ def submit_intake(
     language: str = "en",
     source: str = "web",
     idempotency_key: str | None = None,
+    client_key: ClientKey | None = None,
+    origin: Origin | None = None,
     draft: Intake | None = None,
     today: date | None = None,
 ) -> Submitted:
     """Validate, decide, assign and write the outbox in one transaction; then dispatch.
 
     Raises ValidationFailed with field-level errors (and writes nothing) on bad input.
-    A repeated `idempotency_key` returns the intake it created the first time.
+    A repeated `idempotency_key` (the web form's) returns the intake it created the first time;
+    so does an API client's repeated `client_key` with the same body (KeyReused with another).
+    `origin` is who sent it: past its hourly cap, the intake waits for a coordinator.
     """
     if idempotency_key and (existing := _by_key(idempotency_key)) is not None:
+        return Submitted(existing, created=False)
+    if client_key is not None and (existing := earlier(client_key)) is not None:
         return Submitted(existing, created=False)
     today = today or datetime.now(UTC).date()
     clean, errors = clean_contact(contact, today)
@@ -61,13 +70,15 @@ def submit_intake(
     if errors:
         raise ValidationFailed(errors)
 
-    decision = triage(cleaned_answers)
+    # A draft remembers every crisis answer it was given: a changed answer never lowers it.
+    decision = triage_with_history(cleaned_answers, (draft.crisis_answers if draft else None) or ())
     intake = draft or Intake(reference=new_reference())
     intake.contact = clean
     intake.answers = cleaned_answers
     intake.language = language
     intake.source = source
     intake.idempotency_key = idempotency_key
+    intake.source_key = origin.key if origin else None
     intake.draft_token = None
     _apply_decision(intake, decision)
     intake.submitted_at = utcnow()
@@ -75,7 +86,9 @@ def submit_intake(
     if decision.urgency == "crisis" and intake.crisis_at is None:
         intake.crisis_at = intake.submitted_at
     try:
-        written = _write(intake, decision, clean, source)
+        written = _write(intake, decision, source, origin)
+        if client_key is not None:
+            remember(client_key, intake)
         db.session.commit()
     except IntegrityError:
         # Two requests with one idempotency key raced: the other one won. (The unique key
@@ -83,14 +96,19 @@ def submit_intake(
         db.session.rollback()
         if idempotency_key and (existing := _by_key(idempotency_key)) is not None:
             return Submitted(existing, created=False)
+        if client_key is not None and (existing := earlier(client_key)) is not None:
+            return Submitted(existing, created=False)
         raise
     log.info("intake %s submitted: urgency=%s queue=%s", intake.id, intake.urgency, intake.queue)
     jobs.dispatch_notifications(written)
     return Submitted(intake, created=True)
 
 
-def _write(intake: Intake, decision: Decision, clean: dict[str, Any], source: str) -> list[int]:
-    """Add the intake, its audit entry and its notifications; the ids to dispatch after commit."""
+def _write(intake: Intake, decision: Decision, source: str, origin: Origin | None) -> list[int]:
+    """Add the intake, its audit entry and its notifications; the ids to dispatch after commit.
+
+    Crisis alerts go out whatever the source's cap: only the automatic assignment is held.
+    """
     db.session.add(intake)
     db.session.flush()
     audit(
@@ -103,21 +121,20 @@ def _write(intake: Intake, decision: Decision, clean: dict[str, Any], source: st
     )
     # Crisis alerts first: they are dispatched first, so they reach the worker first.
     rows = crisis_alert_rows(intake) if decision.urgency == "crisis" else []
-    rows += (
-        queue_for_coordinators(intake, "staff pathway")
-        if _needs_staff_first(decision)
-        else route(intake)
-    )
-    if clean.get("email"):
-        rows.append(
-            notifications.add(
-                NotificationKind.PATIENT_CONFIRMATION,
-                intake,
-                None,
-                f"confirmation:{intake.id}",
-                to_patient=True,
-            )
+    if _needs_staff_first(decision):
+        rows += queue_for_coordinators(intake, "staff pathway")
+    elif over_cap(intake, origin):
+        rows += hold_for_volume(intake)
+    else:
+        rows += route(intake)
+    try:
+        confirmation = patient_email(
+            NotificationKind.PATIENT_CONFIRMATION, intake, f"confirmation:{intake.id}"
         )
+    except RecipientLimited:
+        confirmation = None  # the intake stands; only the courtesy email is not sent
+    if confirmation is not None:
+        rows.append(confirmation)
     return notifications.ids(rows)
 
 
@@ -131,5 +148,6 @@ def _apply_decision(intake: Intake, decision: Decision) -> None:
 
 
 def _needs_staff_first(decision: Decision) -> bool:
-    """Minors and incomplete intakes go to coordinators, not straight to a clinician."""
-    return bool({"minor", "incomplete"} & set(decision.flags))
+    """Flags the rules file holds for a coordinator (a minor, an incomplete intake, couples work
+    with the partner-violence screen unanswered) go to coordinators, not to a clinician."""
+    return not default_ruleset().hold_flags.isdisjoint(decision.flags)

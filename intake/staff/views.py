@@ -34,7 +34,7 @@ def dashboard() -> Any:
 @role_required(*STAFF)
 def intake_detail(intake_id: int) -> Any:
     intake = queries.intake_detail(intake_id)
-    if intake is None or (intake.submitted_at is None and intake.crisis_at is None):
+    if intake is None or not intake.seen_by_staff:
         abort(404)
     audit("intake.viewed", "intake", intake.id, actor=current_user, ip=request.remote_addr)
     db.session.commit()

@@ -10,12 +10,13 @@ clinical-rules.md sections 1-5. Importable without Flask, SQLAlchemy or Celery.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .engine import decide
+from .history import crisis_records, decide_with_history
 from .loader import load_ruleset, parse_ruleset
 from .model import Decision, Duration, Reason, RulesetError, Target
 from .ruleset import Ruleset
@@ -24,6 +25,7 @@ from .vocabulary import (
     DOMAINS,
     FLAGS,
     MODALITIES,
+    PARTIAL_FLAG,
     SERVICE_LINES,
     STATES,
     URGENCIES,
@@ -50,11 +52,25 @@ def triage(answers: Mapping[str, Any], ruleset: Ruleset | None = None) -> Decisi
     return decide(answers, ruleset if ruleset is not None else default_ruleset())
 
 
+def triage_with_history(
+    answers: Mapping[str, Any],
+    history: Iterable[Mapping[str, Any]],
+    ruleset: Ruleset | None = None,
+) -> Decision:
+    """`triage`, keeping every crisis answer in `history` as the floor (see `history`)."""
+    return decide_with_history(
+        answers, history, ruleset if ruleset is not None else default_ruleset()
+    )
+
+
 __all__ = [
+    "crisis_records",
+    "triage_with_history",
     "CONCERNS",
     "DOMAINS",
     "FLAGS",
     "MODALITIES",
+    "PARTIAL_FLAG",
     "RULES_PATH",
     "SERVICE_LINES",
     "STATES",

@@ -19,6 +19,7 @@ from typing import Any
 
 from intake.screening import NOT_ASKED
 
+from .conditions import UNANSWERED
 from .model import FROM_PREFERENCE, Rule
 from .sections import PREFERENCES, RANK, Sections
 from .vocabulary import URGENCIES
@@ -39,7 +40,11 @@ class _Emitter:
     """Turns validated conditions into expressions; collects the constants they name."""
 
     def __init__(self) -> None:
-        self.names: dict[str, object] = {"_NUM": _NUM, "_NOT_ASKED": NOT_ASKED}
+        self.names: dict[str, object] = {
+            "_NUM": _NUM,
+            "_NOT_ASKED": NOT_ASKED,
+            "_UNANSWERED": UNANSWERED,
+        }
 
     def const(self, value: object) -> str:
         if value is None or type(value) in (str, int, bool):
@@ -94,7 +99,7 @@ class _Emitter:
         key = self.const(c["key"])
         ((op, value),) = ((o, v) for o, v in c.items() if o != "key")
         if op == "answered":
-            return f"(g({key}) is not None)" if value else f"(g({key}) is None)"
+            return f"(g({key}) not in _UNANSWERED)" if value else f"(g({key}) in _UNANSWERED)"
         if op == "eq" and isinstance(value, str):
             return f"(g({key}) == {self.const(value)})"
         if op == "in" and all(isinstance(v, str) for v in value):
@@ -112,8 +117,19 @@ class _Emitter:
             return f"({subject}.band in {self.const(tuple(value))})"
         if op == "between":
             lo, hi = (self.const(v) for v in value)
-            return f"((_v := {subject}.score) is not None and {lo} <= _v <= {hi})"
-        return self._comparison(op, value, f"{subject}.score")
+            low, high = self._bound(subject, "low", "_l"), self._bound(subject, "high", "_h")
+            both = f"(_l := {low}) is not None and (_h := {high}) is not None"
+            return f"({both} and {lo} <= _l and _h <= {hi})"
+        if op == "eq":
+            return self._comparison(op, value, f"{subject}.score")
+        side = "low" if op in ("gte", "gt") else "high"
+        return self._comparison(op, value, self._bound(subject, side, "_b"))
+
+    def _bound(self, subject: str, side: str, var: str) -> str:
+        """conditions.bound: the total when known, else the bound of a partly answered scale."""
+        return (
+            f"({var} if ({var} := (_s := {subject}).score) is not None else _s.extra.get({side!r}))"
+        )
 
     def _comparison(self, op: str, value: Any, get: str) -> str:
         v = self.const(value)

@@ -4,6 +4,7 @@ A condition is one inline table:
 
     {all = [c, ...]}   {any = [c, ...]}   {not = c}   {always = true}
     {key = "asq_5", eq = "yes"}          eq, ne, in, gte, gt, lte, lt, answered = true|false
+                                         (an empty list or empty text is not an answer)
     {score = "phq9", gte = 15}           eq, gte, gt, lte, lt, between = [lo, hi],
                                          positive = true|false, band = "...", in = [bands]
     {domain = "DEP_SEV"}                 a domain flag of clinical-rules.md 2 is true
@@ -17,6 +18,12 @@ A condition is one inline table:
 
 A missing or unknown answer never satisfies a comparison, so `not` of a comparison is true for
 it: write conditions so that a missing answer errs toward the more urgent reading.
+
+A score comparison on a partly answered scale (clinical-rules.md D2) is decided from the bounds
+of its total when they settle it: `gte`/`gt` hold when the answered items' sum already reaches
+the value (the lower bound), `lte`/`lt` when even every missing item at its maximum stays within
+it (the upper bound), `between` when both bounds lie inside. `eq`, `band` and `in` need a known
+total.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from intake.screening import NOT_ASKED, PREFIXES
+from intake.screening import NOT_ASKED, PREFIXES, Score
 
 from .model import Facts, Predicate, RulesetError
 from .vocabulary import CONCERNS, DOMAINS, FLAGS, SERVICE_LINES, URGENCIES, VOCABULARY
@@ -34,6 +41,7 @@ _CMP = ("eq", "ne", "in", "gte", "gt", "lte", "lt")
 _KEY_OPS = frozenset((*_CMP, "answered"))
 _SCORE_OPS = frozenset(("eq", "gte", "gt", "lte", "lt", "between", "positive", "band", "in"))
 _LATE_SECTIONS = {"line": ("flags", "modality"), "urgency": ("raise", "flags", "modality")}
+UNANSWERED: tuple[object, ...] = (None, "", [], ())  # `answered = false` for these values
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +191,9 @@ def _compile_key(cond: Mapping[str, Any], where: Where) -> Predicate:
         if not isinstance(value, bool):
             raise where.error("'answered' must be true or false")
         return (
-            (lambda f: f.answers.get(key) is not None)
+            (lambda f: f.answers.get(key) not in UNANSWERED)
             if value
-            else (lambda f: f.answers.get(key) is None)
+            else (lambda f: f.answers.get(key) in UNANSWERED)
         )
     values = value if op == "in" else [value]
     if op == "in" and (not isinstance(value, list) or not value):
@@ -255,7 +263,20 @@ def _compile_score(cond: Mapping[str, Any], where: Where) -> Predicate:
         if not (isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))):
             raise where.error("'between' needs [low, high] numbers")
         lo, hi = value
-        return lambda f: (s := f.scores[prefix].score) is not None and lo <= s <= hi
+
+        def between(f: Facts) -> bool:
+            low, high = bound(f.scores[prefix], "low"), bound(f.scores[prefix], "high")
+            return low is not None and high is not None and lo <= low and high <= hi
+
+        return between
     if not _is_number(value):
         raise where.error(f"'{op}' for score {prefix!r} needs a number, got {value!r}")
-    return _comparison(op, value, lambda f: f.scores[prefix].score)
+    if op == "eq":
+        return _comparison(op, value, lambda f: f.scores[prefix].score)
+    side = "low" if op in ("gte", "gt") else "high"
+    return _comparison(op, value, lambda f: bound(f.scores[prefix], side))
+
+
+def bound(s: Score, side: str) -> Any:
+    """The total when known, else the `low` or `high` bound of a partly answered scale (D2)."""
+    return s.score if s.score is not None else s.extra.get(side)

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from intake.screening import Score
+from intake.screening import INSTRUMENTS, Score
 from intake.screening.base import new_tuple
 
 from .domains import compute_domains
 from .model import Decision, Facts, Reason
 from .ruleset import Ruleset
+from .vocabulary import PARTIAL_FLAG
 
 
 def _concerns(answers: Mapping[str, Any]) -> tuple[str, ...]:
@@ -123,26 +124,66 @@ def _secondary(rs: Ruleset, f: Facts, primary: str) -> tuple[str, ...]:
     return tuple(result)
 
 
+@lru_cache(maxsize=4096)
+def _partial_reason(
+    rule_id: str, template: str, prefix: str, x: tuple[int, int, int, int], score: object
+) -> Reason:
+    """The D2 reason for a scale with missing items (few distinct ones: formatted once)."""
+    answered, items, low, high = x
+    text = template.format(
+        instrument=INSTRUMENTS[prefix].name,
+        answered=answered,
+        items=items,
+        missing=items - answered,
+        low=low,
+        high=high,
+        score=score,
+    )
+    return Reason(rule_id, text)
+
+
+def _missing_items(rs: Ruleset, f: Facts) -> list[Reason]:
+    """Flag `prorated` and `partial:<instrument>` (clinical-rules.md D2); their reasons.
+
+    A summed scale with missing items keeps its bounds in `extra` (intake.screening.base); a
+    complete or unasked one has an empty `extra`, so most scores cost one length test.
+    """
+    out: list[Reason] = []
+    p = rs.partial
+    for prefix, s in f.scores.items():
+        extra = s[4]
+        if not extra and not s[3]:
+            continue
+        if s[3]:
+            f.flags.add("prorated")
+        flag = PARTIAL_FLAG.get(prefix)
+        if flag is not None and "high" in extra:
+            f.flags.add(flag)
+            x = (extra["answered"], extra["items"], extra["low"], extra["high"])
+            template = p.prorated_reason if s[3] else p.reason
+            out.append(_partial_reason(p.id, template, prefix, x, s[0]))
+    return out
+
+
 def decide(answers: Mapping[str, Any], rs: Ruleset) -> Decision:
     """Triage one intake's answers with a loaded ruleset (see `triage` for the contract)."""
     if type(answers) is not dict and not isinstance(answers, Mapping):
         answers = {}
     scores = {p: fn(answers) for p, fn in rs.scorers.items()}
     concerns = _concerns(answers)
-    text = answers.get("free_text")
-    crisis_text = isinstance(text, str) and rs.crisis_pattern.search(text) is not None
+    crisis_text = rs.crisis_text(answers.get("free_text"))
     domains = compute_domains(answers, scores, rs.cutoffs, concerns)
     # (domain values are True, False or None, so `in` finds exactly a True one)
     f = Facts(answers, scores, domains, concerns, crisis_text, True in domains.values())
     reasons: list[Reason] = []
-    for s in scores.values():
-        if s.prorated:
-            f.flags.add("prorated")
-            break
+    # Set before the rules run (a rule may read them); their reasons come after the rules'.
+    missing = _missing_items(rs, f)
 
     # Generated from the rules at load time (codegen.py); `_line` is service-line steps 5-7.
     modality = rs.sections.apply(f, reasons, _line, rs)
     assert f.urgency is not None and f.line is not None  # noqa: S101 - apply always sets them
+    if missing:
+        reasons.extend(missing)
 
     return new_tuple(
         Decision,

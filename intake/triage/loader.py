@@ -14,10 +14,19 @@ from typing import Any
 
 from intake.screening import scorers
 
+from . import floor
 from .codegen import compiled
 from .conditions import Where, compile_condition
+from .engine import decide
 from .model import FROM_PREFERENCE, Rule, RulesetError
-from .ruleset import FallbackStep, PrecedenceStep, Ruleset, StatedStep
+from .ruleset import (
+    FallbackStep,
+    HistoryStep,
+    PartialStep,
+    PrecedenceStep,
+    Ruleset,
+    StatedStep,
+)
 from .tables import (
     Ctx,
     cutoffs_table,
@@ -33,11 +42,12 @@ _TOP = frozenset(
     {
         "version", "cutoffs", "word_lists", "targets", "urgency", "raise", "service_line",
         "stated", "precedence", "fallback", "domain_line", "domain_label", "flags", "modality",
+        "partial", "crisis_history", "hold_flags",
     }
 )  # fmt: skip
 # Fields each kind of rule may have, beyond id / when / reason.
 _RULE_FIELDS: Mapping[str, frozenset[str]] = {
-    "urgency": frozenset({"urgency", "flags", "fallback"}),
+    "urgency": frozenset({"urgency", "flags", "fallback", *floor.MARKS}),
     "raise": frozenset({"by", "max", "flags"}),
     "service_line": frozenset({"line", "flags"}),
     "flags": frozenset({"flags"}),
@@ -68,6 +78,7 @@ def _rule(ctx: Ctx, section: str, raw: object) -> Rule:
         if not isinstance(fallback, bool):
             raise ctx.err(where, "'fallback' must be true or false")
         kw["fallback"] = fallback
+        kw["marks"] = _marks(ctx, where, raw, kw["urgency"])
     elif section == "raise":
         by = raw.get("by")
         if type(by) is not int or by < 1:
@@ -82,6 +93,49 @@ def _rule(ctx: Ctx, section: str, raw: object) -> Rule:
     elif not flags:
         raise ctx.err(where, "a [[flags]] rule needs a non-empty 'flags' list")
     return Rule(rule_id, section, when, reason, raw["when"], flags=flags, **kw)
+
+
+def _marks(ctx: Ctx, where: str, raw: Mapping[str, Any], urgency: str) -> frozenset[str]:
+    """The app-facing attributes of an [[urgency]] rule (floor.MARKS), each true or false."""
+    marks = set()
+    for mark in floor.MARKS:
+        value = raw.get(mark, False)
+        if not isinstance(value, bool):
+            raise ctx.err(where, f"'{mark}' must be true or false")
+        if value:
+            marks.add(mark)
+    if marks & {"crisis_floor", "medical_emergency"} and urgency != "crisis":
+        raise ctx.err(where, 'crisis_floor and medical_emergency need urgency = "crisis"')
+    if "support_panel" in marks and urgency == "crisis":
+        raise ctx.err(
+            where, "support_panel is for rules below crisis (crisis shows the crisis screen)"
+        )
+    return frozenset(marks)
+
+
+def _partial(ctx: Ctx, data: Mapping[str, Any]) -> PartialStep:
+    p = _table(ctx, data, "partial")
+    pid = ctx.claim(p.get("id"), "partial")
+    w = f"rule {pid}"
+    sample = {k: "1" for k in ("instrument", "answered", "items", "missing", "low", "high")}
+    return PartialStep(
+        pid,
+        _template(ctx, w, text_field(ctx, w, p, "reason"), **sample, score="1"),
+        _template(ctx, w, text_field(ctx, w, p, "prorated_reason"), **sample, score="1"),
+    )
+
+
+def _crisis_history(ctx: Ctx, data: Mapping[str, Any]) -> HistoryStep:
+    h = _table(ctx, data, "crisis_history")
+    hid = ctx.claim(h.get("id"), "crisis_history")
+    w = f"rule {hid}"
+    return HistoryStep(hid, _template(ctx, w, text_field(ctx, w, h, "reason"), changes="x"))
+
+
+def _hold_flags(ctx: Ctx, raw: object) -> frozenset[str]:
+    if not isinstance(raw, list):
+        raise ctx.err("hold_flags", "must be a list of flags (those that hold for a coordinator)")
+    return frozenset(one_of(ctx, "hold_flags", f, FLAGS, "flag") for f in raw)
 
 
 def _rules(ctx: Ctx, data: Mapping[str, Any], section: str) -> tuple[Rule, ...]:
@@ -211,14 +265,17 @@ def parse_ruleset(text: bytes, path: str) -> Ruleset:
     modality_rules = _rules(ctx, data, "modality")
     if not modality_rules:
         raise ctx.err("[[modality]]", "needs at least one rule")
+    partial = _partial(ctx, data)
+    crisis_history = _crisis_history(ctx, data)
+    hold_flags = _hold_flags(ctx, data.get("hold_flags"))
     digest = hashlib.sha256(text).hexdigest()[:8]
-    return Ruleset(
+    ruleset = Ruleset(
         path=path,
         version=f"{declared}+{digest}",
         declared_version=declared,
         cutoffs=cutoffs,
         word_lists=words,
-        crisis_pattern=phrase_pattern(words["crisis_words"]),
+        lowered_crisis_pattern=phrase_pattern(words["crisis_words"]),
         targets=targets,
         urgency_rules=urgency_rules,
         raise_rules=raise_rules,
@@ -230,11 +287,16 @@ def parse_ruleset(text: bytes, path: str) -> Ruleset:
         domain_label={d: str(labels[d]) for d in DOMAINS},
         flag_rules=flag_rules,
         modality_rules=modality_rules,
+        partial=partial,
+        crisis_history=crisis_history,
+        hold_flags=hold_flags,
         sections=compiled(
             urgency_rules, raise_rules, line_rules, flag_rules, modality_rules, path=path
         ),
         scorers=scorers(cutoffs),
     )
+    floor.check(ruleset, decide)
+    return ruleset
 
 
 def load_ruleset(path: str | Path) -> Ruleset:

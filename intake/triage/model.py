@@ -101,6 +101,9 @@ class Rule:
     raise_by: int = 0
     raise_max: str | None = None
     fallback: bool = False
+    # What the app does when this rule fires on a saved step (loader.MARKS): the rules file
+    # marks the rules, so no rule id is written in the app's code.
+    marks: frozenset[str] = frozenset()
     why: Reason = field(init=False)  # built once: the Reason a decision lists when this fires
 
     def __post_init__(self) -> None:

@@ -65,6 +65,29 @@ class FallbackStep:
     concern_line: Mapping[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class PartialStep:
+    """D2: the reason listed for each summed scale with missing items (flag partial:<prefix>).
+
+    Templates take {instrument}, {answered}, {items}, {missing}, {low}, {high} and {score}.
+    """
+
+    id: str
+    reason: str
+    prorated_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStep:
+    """clinical-rules.md 3: the reason listed when a crisis answer given earlier was changed.
+
+    The template takes {changes} (which answers, what they were, what they are now).
+    """
+
+    id: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Ruleset:
     """Rules in force: version, cutoffs, targets and compiled rules, ready for `triage`."""
@@ -74,7 +97,7 @@ class Ruleset:
     declared_version: str
     cutoffs: Cutoffs
     word_lists: Mapping[str, tuple[str, ...]]
-    crisis_pattern: re.Pattern[str]
+    lowered_crisis_pattern: re.Pattern[str]  # for text.lower(): use crisis_text()
     targets: Mapping[str, Target]
     urgency_rules: tuple[Rule, ...]
     raise_rules: tuple[Rule, ...]
@@ -86,17 +109,54 @@ class Ruleset:
     domain_label: Mapping[str, str]
     flag_rules: tuple[Rule, ...]
     modality_rules: tuple[Rule, ...]
+    partial: PartialStep
+    crisis_history: HistoryStep
+    hold_flags: frozenset[str]  # a decision with any of these waits for a coordinator
     sections: Sections = field(repr=False)  # the rules above, compiled (what triage runs)
     scorers: Mapping[str, Scorer] = field(default_factory=dict, repr=False)
+
+    def _marked(self, mark: str) -> frozenset[str]:
+        return frozenset(r.id for r in self.urgency_rules if mark in r.marks)
+
+    @property
+    def crisis_rule_ids(self) -> frozenset[str]:
+        """Urgency rules that set `crisis` (the crisis floor C1-C6 and any the practice adds):
+        a saved answer firing one is a crisis answer (alert, crisis screen, `crisis_at`)."""
+        return frozenset(r.id for r in self.urgency_rules if r.urgency == "crisis")
+
+    @property
+    def support_rule_ids(self) -> frozenset[str]:
+        """Urgency rules marked `support_panel`: when one fires the form shows the support panel."""
+        return self._marked("support_panel")
+
+    @property
+    def medical_rule_ids(self) -> frozenset[str]:
+        """Crisis rules marked `medical_emergency`: the crisis screen leads with 911 / the ER."""
+        return self._marked("medical_emergency")
+
+    @property
+    def crisis_words(self) -> tuple[str, ...]:
+        """The crisis words and phrases (word list `crisis_words`, lower-cased)."""
+        return self.word_lists["crisis_words"]
+
+    def crisis_text(self, text: object) -> bool:
+        """Whether free text contains a crisis word or phrase (whole words, any case)."""
+        return (
+            isinstance(text, str) and self.lowered_crisis_pattern.search(text.lower()) is not None
+        )
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(section, rule id, plain-language text) for the staff "rules in force" page."""
         out: list[tuple[str, str, str]] = [("Version", "version", f"Rules version {self.version}")]
         for name in CUTOFF_LABELS:
             out.append(("Cutoffs", name, f"{CUTOFF_LABELS[name]}: {getattr(self.cutoffs, name)}"))
-        words = ", ".join(f'"{w}"' for w in self.word_lists.get("crisis_words", ()))
+        words = ", ".join(f'"{w}"' for w in self.crisis_words)
         out.append(
-            ("Crisis words", "U4", f"Free-text words and phrases that raise urgency: {words}")
+            (
+                "Crisis words",
+                "crisis_words",
+                f"Free-text words and phrases that raise urgency: {words}",
+            )
         )
         for urgency, t in self.targets.items():
             visit = f"; first visit within {t.first_visit}" if t.first_visit else ""
@@ -124,6 +184,19 @@ class Ruleset:
             )
         )
         out.extend(("Flags", r.id, r.reason) for r in self.flag_rules)
+        out.append(
+            (
+                "Flags",
+                self.partial.id,
+                "A summed questionnaire with unanswered questions is flagged partial:<name>; "
+                "a cutoff the answered questions already reach counts as reached.",
+            )
+        )
+        out.append(("Urgency", self.crisis_history.id, self.crisis_history.reason))
+        held = ", ".join(sorted(self.hold_flags))
+        out.append(
+            ("Flags", "hold_flags", f"These flags hold an intake for a coordinator: {held}.")
+        )
         out.extend(("Modality", r.id, r.reason) for r in self.modality_rules)
         return out
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from intake.screening import SUMMED
+
 URGENCIES: tuple[str, ...] = ("crisis", "urgent", "soon", "routine")  # most urgent first
 SERVICE_LINES: tuple[str, ...] = (
     "anxiety",
@@ -25,6 +27,9 @@ SERVICE_LINES: tuple[str, ...] = (
     "other",
 )
 MODALITIES: tuple[str, ...] = ("emergency", "in_person", "virtual", "either")
+# clinical-rules.md D2: `partial:<instrument>` for a summed scale with unanswered items (set by
+# the engine from the scores, not by a rule), so staff see that the score might be higher.
+PARTIAL_FLAG: Mapping[str, str] = {prefix: f"partial:{prefix}" for prefix in SUMMED}
 FLAGS: tuple[str, ...] = (
     "minor",
     "inconsistent",
@@ -35,6 +40,9 @@ FLAGS: tuple[str, ...] = (
     "perinatal",
     "crisis_text",
     "prorated",
+    "pvs_unknown",
+    "ed_med_unknown",
+    *PARTIAL_FLAG.values(),
 )
 # Domain flags of clinical-rules.md section 2, computed by the engine from the scores.
 DOMAINS: tuple[str, ...] = (

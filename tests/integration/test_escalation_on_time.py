@@ -13,7 +13,7 @@ from intake.extensions import db
 from intake.models import AuditEvent, Intake
 from tests import factories
 from tests.integration.conftest import API, Rig, all_sent, assert_once_each, wait_until
-from tests.support import sign_in
+from tests.support import api_client, sign_in
 
 DIRECTOR = "director@demo.wayfinder"
 COORDINATOR = "coordinator@demo.wayfinder"
@@ -23,7 +23,7 @@ SLACK = 3.0  # one deadline check period (1 s) plus dispatch and SMTP, with room
 def test_unacknowledged_crisis_escalates_on_time_and_acknowledged_does_not(rig: Any) -> None:
     r: Rig = rig(CRISIS_ESCALATION_SECONDS="3,6")
     r.start_worker()
-    client = r.app.test_client()
+    client = api_client(r.app)
     t0 = time.monotonic()
     ignored = client.post(API, json=factories.payload(safe_now="no"))
     handled = client.post(API, json=factories.payload(safe_now="no"))

@@ -18,12 +18,12 @@ from intake.extensions import db
 from intake.models import Intake
 from tests import factories
 from tests.integration.conftest import API, Rig, all_sent, assert_once_each, rows, wait_until
-from tests.support import sign_in
+from tests.support import api_client, sign_in
 
 
 def submit(rig: Rig, **answers: Any) -> tuple[int, float]:
     started = time.monotonic()
-    response = rig.app.test_client().post(API, json=factories.payload(**answers))
+    response = api_client(rig.app).post(API, json=factories.payload(**answers))
     return response.status_code, time.monotonic() - started
 
 

@@ -55,8 +55,12 @@ def items(prefix: str, values: list[Any], start: int = 1) -> dict[str, Any]:
         ([2, 2, 2, 2, 1, 1, 0, 0, None], 11, "moderate", True, True),
         # 9/8*9 = 10.125 -> 10: prorating can cross the cutoff
         ([2, 2, 2, 1, 1, 1, 0, None, 0], 10, "moderate", True, True),
-        # two missing: unknown
-        ([3, 3, 3, 3, 3, 3, 3, None, None], None, None, None, False),
+        # two missing: the total is unknown, but the answered 21 already reach 10 (D2) ...
+        ([3, 3, 3, 3, 3, 3, 3, None, None], None, None, True, False),
+        # ... and 3 + two missing at 3 = 9 cannot: negative; 4 + 6 = 10 could: unknown
+        ([1, 1, 1, 0, 0, 0, 0, None, None], None, None, False, False),
+        ([2, 1, 1, 0, 0, 0, 0, None, None], None, None, None, False),
+        ([3, 3, 3, 1, 0, 0, 0, None, None], None, None, True, False),
     ],
 )
 def test_phq9(values: list[Any], score: Any, band: Any, positive: Any, prorated: bool) -> None:
@@ -115,7 +119,10 @@ def test_gad7_zero_anchor_is_not_at_all() -> None:
 def test_gad7_one_missing_prorated_two_unknown() -> None:
     assert gad7.score(items("gad7", [2, 2, 2, 2, 2, 2, None])).score == 14  # mean 2 x 7
     s = gad7.score(items("gad7", [2, 2, 2, 2, 2, None, None]))
-    assert (s.score, s.positive) == (None, None)
+    assert (s.score, s.positive) == (None, True)  # the answered 10 already reach the cutoff
+    assert s.extra == {"low": 10, "high": 16, "answered": 5, "items": 7}
+    s = gad7.score(items("gad7", [2, 2, 2, 1, 1, None, None]))
+    assert (s.score, s.positive) == (None, None)  # 8 answered, could be 14
 
 
 # --- ASQ ---------------------------------------------------------------------------------------
@@ -200,7 +207,9 @@ def test_asrs_shaded_threshold_per_item(item: int, value: int, shaded: int) -> N
         ([1, 1, 1, 3, 3, 3], 3, False),
         ([3, 3, 3, 3, 3, 3], 6, True),
         ([2, 2, 2, 3, 3, None], 6, True),  # one missing: 5/5*6
-        ([2, 2, 2, 3, None, None], None, None),
+        ([2, 2, 2, 3, None, None], None, True),  # two missing, but 4 shaded already (D2)
+        ([2, 2, 0, 0, None, None], None, None),  # 2 shaded, 2 missing: could be 4
+        ([0, 0, 0, 0, None, None], None, False),  # at most 2 shaded
     ],
 )
 def test_asrs_counts_shaded_boxes_never_a_sum(values: list[Any], score: Any, positive: Any) -> None:

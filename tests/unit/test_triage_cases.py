@@ -113,7 +113,7 @@ def intake(concerns: list[str] | None, *parts: dict, **over: Any) -> dict[str, A
 
 ASQ_NO = {"asq_1": "no", "asq_2": "no", "asq_3": "no", "asq_4": "no"}
 
-# (case, answers, line, secondary, urgency, modality, flags that must be set, note)
+# (case, answers, line, secondary, urgency, modality, the flags set, note)
 CASES = [
     (1, intake(["depression"], phq9(13), gad7(6)), "depression", (), "routine", "either", set(),
      "case says virtual; rules M5: no preference -> either (licensure is applied at assignment)"),
@@ -194,7 +194,7 @@ def test_worked_case(
     assert d.service_line == line, why
     assert d.secondary_lines == secondary, why
     assert d.modality == modality, why
-    assert flags <= d.flags, why
+    assert d.flags == flags, why  # exactly: a new flag on a worked case is a decision change
 
 
 def test_every_case_is_in_the_table() -> None:
@@ -223,3 +223,14 @@ def test_case_2_fires_both_u1_and_u2_in_order() -> None:
 def test_case_21_names_the_contradiction() -> None:
     rules = [r.rule for r in triage(CASES[20][1]).reasons]
     assert {"U2", "D3a", "D3b"} <= set(rules)
+
+
+def test_d2_partial_phq9_reaching_15_is_at_least_soon() -> None:
+    """clinical-rules.md D2's own example: PHQ-9 items summing 17 with two items missing."""
+    answers = intake(["depression"], phq9(17))
+    for key in ("phq9_7", "phq9_8"):  # both 0 in phq9(17): the answered items still sum to 17
+        del answers[key]
+    d = triage(answers)
+    assert d.urgency == "soon" and d.service_line == "depression"
+    assert d.flags == {"partial:phq9"}
+    assert "S1a" in [r.rule for r in d.reasons]

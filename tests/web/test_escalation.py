@@ -15,7 +15,7 @@ from intake.escalation.deadlines import check_deadlines, due_level
 from intake.extensions import db
 from intake.models import Assignment, AuditEvent, Intake, Notification, Role, User, utcnow
 from tests import factories
-from tests.support import sign_in
+from tests.support import api_client, sign_in
 
 COORDINATOR = "coordinator@demo.wayfinder"
 ON_CALL, BACKUP = "ana.rivera@demo.wayfinder", "sam.okafor@demo.wayfinder"
@@ -23,7 +23,7 @@ DIRECTOR = "director@demo.wayfinder"
 
 
 def crisis(app: Flask) -> int:
-    response = app.test_client().post("/api/v1/intakes", json=factories.payload(safe_now="no"))
+    response = api_client(app).post("/api/v1/intakes", json=factories.payload(safe_now="no"))
     assert response.status_code == 201
     with app.app_context():
         return db.session.scalar(
@@ -114,7 +114,7 @@ def test_only_alerted_clinicians_and_staff_may_acknowledge(app: Flask, demo: Any
     staff = app.test_client()
     sign_in(staff, COORDINATOR)
     assert staff.get(f"/staff/intakes/{intake_id}/acknowledge").status_code == 200
-    routine = app.test_client().post("/api/v1/intakes", json=factories.payload())
+    routine = api_client(app).post("/api/v1/intakes", json=factories.payload())
     with app.app_context():
         routine_id = db.session.scalar(
             select(Intake.id).where(Intake.reference == routine.json["reference"])
@@ -123,7 +123,7 @@ def test_only_alerted_clinicians_and_staff_may_acknowledge(app: Flask, demo: Any
 
 
 def test_offers_not_accepted_in_time_go_to_coordinators(app: Flask, demo: Any) -> None:
-    response = app.test_client().post("/api/v1/intakes", json=factories.payload(phq9_9=1))
+    response = api_client(app).post("/api/v1/intakes", json=factories.payload(phq9_9=1))
     assert response.status_code == 201
     with app.app_context():
         offer = db.session.scalars(select(Assignment)).one()
@@ -193,8 +193,7 @@ def test_deadline_check_queries_do_not_grow_with_recipients_or_offers(
         _staff_until(app, staff)
         for _ in range(offers):
             assert (
-                app.test_client().post("/api/v1/intakes", json=factories.payload()).status_code
-                == 201
+                api_client(app).post("/api/v1/intakes", json=factories.payload()).status_code == 201
             )
         crisis(app)
         written, queries = _queries_of_check(app, later)

@@ -5,24 +5,38 @@ main cases start from valid posts and bodies and corrupt one or two fields (or J
 the same garbage: enough of them pass validation to reach what comes after it, branching on the
 saved answers, saving the draft, crisis detection and the submit. Every example starts from a
 fresh session, so a failure replays (and shrinks) on its own.
+
+The text alphabets hold NUL and lone surrogates, and JSON numbers go beyond a float; after each
+example every row it stored must still render (`_stored_rows_render`): such text once got
+stored, after which its staff page was a 500 for good.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import math
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from intake.extensions import db
+from intake.models import Intake, utcnow
 from intake.public.pages import BY_NAME, HEIGHT, PAGES, WEIGHT, Page
 from intake.screening import INSTRUMENTS, SAFETY
 from intake.triage import triage
 from intake.triage.vocabulary import CONCERNS
 from intake.validation import AVAILABILITY
 from tests import factories
+from tests.support import api_client, sign_in
 from tests.web.questionnaire_helpers import ABOUT, MOOD
 from tests.web.questionnaire_helpers import SAFETY as SAFE_ANSWERS
 
@@ -33,22 +47,41 @@ FIELDS = sorted(
     | {"height_ft", "height_in", "weight_lb", "ec_name", "ec_phone", "insurance_carrier"}
     | {"consent_contact", "consent_privacy", "return_to", "submission_token", "csrf_token"}
 )
+# Text that can be neither stored (NUL) nor encoded as UTF-8 (lone surrogates), mixed in.
+UNSTORABLE = st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff"])
+CHARS = st.characters() | UNSTORABLE
+# Text with at least one of them, often next to a value a field accepts ("no\x00").
+TAINTED = st.builds(
+    lambda head, bad, tail: head + bad + tail,
+    st.sampled_from(["", "no", "yes", "NY", "1", "Ana", "I feel low"]) | st.text(max_size=8),
+    UNSTORABLE,
+    st.text(CHARS, max_size=8),
+)
 TEXT = st.one_of(
-    st.text(max_size=40),
+    st.text(CHARS, max_size=40),
     st.sampled_from(
         ["yes", "no", "refused", "0", "3", "-1", "1e999", "nan", "NY", "back", "later"]
     ),
     st.sampled_from(["review", "next", "2999-01-01", "x" * 10_000, "\x00\x07", "ǅ\u202e", "[]"]),
+    TAINTED,
 )
 FORM = st.dictionaries(
-    st.one_of(st.sampled_from(FIELDS), st.text(max_size=10)),
+    st.one_of(st.sampled_from(FIELDS), st.text(CHARS, max_size=10)),
     st.one_of(TEXT, st.lists(TEXT, max_size=3)),
     max_size=12,
 )
+HUGE = st.sampled_from([10**400, -(10**400), 10**309])  # integers beyond any float
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | HUGE
+    | st.floats()
+    | st.text(CHARS, max_size=20)
+    | TAINTED,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(CHARS, max_size=12) | TAINTED, children, max_size=4)
     ),
     max_leaves=20,
 )
@@ -64,23 +97,81 @@ PROBLEM = "application/problem+json"
 KEY_CHARS = st.characters(min_codepoint=32, max_codepoint=255)
 
 
-@pytest.mark.parametrize("path", ENDPOINTS)
-def test_form_garbage_never_breaks_a_page(app: Any, path: str) -> None:
+def post_form(client: Any, path: str, data: dict[str, Any]) -> Any:
+    """Post `data` url-encoded as UTF-8, lone surrogates too (as their three bytes each, which
+    a browser would never send but anyone can)."""
+    pairs = [
+        (name, value)
+        for name, values in data.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    body = urlencode(pairs, encoding="utf-8", errors="surrogatepass")
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+
+
+def staff_client(app: Flask) -> Any:
     client = app.test_client()
+    sign_in(client, "coordinator@demo.wayfinder")
+    return client
+
+
+def _unusable(node: Any) -> bool:
+    """Whether a JSON document holds a key or string with NUL or a lone surrogate, or a number
+    no float can hold (the test's own check, independent of the app's)."""
+    if isinstance(node, dict):
+        return any(_unusable(k) or _unusable(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_unusable(v) for v in node)
+    if isinstance(node, str):
+        return any(c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF for c in node)
+    if isinstance(node, float):
+        return node != node or node in (float("inf"), float("-inf"))
+    return isinstance(node, int) and not isinstance(node, bool) and abs(node) > 2**1024
+
+
+def _stored_rows_render(app: Flask, staff: Any, since: datetime) -> None:
+    """Every intake written since `since` can be shown again: its text holds no NUL and encodes
+    as UTF-8 (a draft is shown back to its owner), and its staff page and FHIR export answer."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                Intake.id,
+                Intake.submitted_at.is_not(None) | Intake.crisis_at.is_not(None),
+                Intake.contact,
+                Intake.answers,
+                Intake.decision,
+            ).where(Intake.updated_at >= since)
+        ).all()
+    for intake_id, shown_to_staff, *documents in rows:
+        assert not _unusable(documents), (intake_id, documents)
+        json.dumps(documents, ensure_ascii=False).encode()  # as any page would encode it
+        if not shown_to_staff:
+            continue  # a plain draft: its owner's pages show the text checked above
+        page = staff.get(f"/staff/intakes/{intake_id}")
+        assert page.status_code in (200, 404), (intake_id, page.status_code)
+        fhir = staff.get(f"/api/v1/intakes/{intake_id}/questionnaire-response")
+        assert fhir.status_code in (200, 404), (intake_id, fhir.status_code)
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_form_garbage_never_breaks_a_page(app: Any, demo: Any, path: str) -> None:
+    client, staff = app.test_client(), staff_client(app)
     client.post("/step/about", data={**ABOUT, "nav": "next"})  # some paths need a draft
 
     @FUZZ
     @given(data=FORM)
     def run(data: dict[str, Any]) -> None:
-        response = client.post(path, data=data)
+        since = utcnow()
+        response = post_form(client, path, data)
         assert response.status_code < 500, (path, response.status_code)
+        _stored_rows_render(app, staff, since)
 
     run()
 
 
 @FUZZ
 @given(
-    token=st.text(max_size=300),
+    token=st.text(CHARS, max_size=300),
     key=st.text(KEY_CHARS, max_size=120),
     contact=JSON,
     answers=JSON,
@@ -89,15 +180,20 @@ def test_form_garbage_never_breaks_a_page(app: Any, path: str) -> None:
 def test_api_and_resume_garbage_never_breaks(
     app: Any, token: str, key: str, contact: Any, answers: Any, extra: Any
 ) -> None:
-    client = app.test_client()
-    response = client.get("/resume/" + (token.replace("/", "").replace("?", "") or "x"))
+    client = api_client(app)
+    resume = quote(token, safe="", errors="surrogatepass") or "x"
+    response = client.get("/resume/" + resume)
     assert response.status_code < 500
     body = {"contact": contact, "answers": answers, "consent": extra, "language": extra}
     response = client.post("/api/v1/intakes", json=body, headers={"Idempotency-Key": key})
     assert response.status_code < 500
     if response.status_code >= 400:
         assert response.mimetype == PROBLEM
-    raw = client.post("/api/v1/intakes", data=token.encode(), content_type="application/json")
+    raw = client.post(
+        "/api/v1/intakes",
+        data=token.encode("utf-8", "surrogatepass"),
+        content_type="application/json",
+    )
     assert raw.status_code < 500
 
 
@@ -233,10 +329,12 @@ def _got_past_validation(outcomes: Counter[int], path: str) -> None:
 @pytest.mark.parametrize("name", [p.name for p in PAGES])
 def test_corrupted_step_never_breaks_a_page(app: Any, demo: Any, name: str) -> None:
     outcomes: Counter[int] = Counter()
+    staff = staff_client(app)
 
     @WALK_FUZZ
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
+        since = utcnow()
         client = app.test_client()
         for before in BEFORE[name]:
             valid = data.draw(VALID_FORMS[before], label=before)
@@ -246,8 +344,9 @@ def test_corrupted_step_never_breaks_a_page(app: Any, demo: Any, name: str) -> N
             data.draw(VALID_FORMS[name], label=name),
             data.draw(form_changes(OWN[name]), label="changes"),
         )
-        response = client.post(f"/step/{name}", data=form)
+        response = post_form(client, f"/step/{name}", form)
         assert response.status_code < 500, (name, response.status_code)
+        _stored_rows_render(app, staff, since)
         outcomes[response.status_code] += 1
         if name == "safety" and response.status_code == 303:
             safe_now = _first(form.get("safe_now"))
@@ -262,13 +361,16 @@ def test_corrupted_step_never_breaks_a_page(app: Any, demo: Any, name: str) -> N
 
 def test_corrupted_whole_form_never_breaks(app: Any, demo: Any) -> None:
     outcomes: Counter[int] = Counter()
+    staff = staff_client(app)
 
     @FUZZ
     @given(overrides=ANSWER_OVERRIDES, changes=form_changes(sorted(factories.form_data())))
     def run(overrides: dict[str, Any], changes: list[tuple[str, Any]]) -> None:
+        since = utcnow()
         form = _corrupt_form(factories.form_data(**overrides), changes)
-        response = app.test_client().post("/", data=form)
+        response = post_form(app.test_client(), "/", form)
         assert response.status_code < 500, response.status_code
+        _stored_rows_render(app, staff, since)
         outcomes[response.status_code] += 1
 
     run()
@@ -295,6 +397,15 @@ API_PATHS = sorted(
 )
 
 
+def _at(body: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        try:
+            body = body[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body
+
+
 def _corrupt_json(body: Any, changes: list[tuple[tuple[Any, ...], Any]]) -> Any:
     for path, value in changes:
         parent = body
@@ -319,6 +430,7 @@ def _corrupt_json(body: Any, changes: list[tuple[tuple[Any, ...], Any]]) -> Any:
 
 def test_corrupted_api_body_never_breaks(app: Any, demo: Any) -> None:
     outcomes: Counter[int] = Counter()
+    staff, client = staff_client(app), api_client(app)
 
     @FUZZ
     @given(
@@ -327,10 +439,12 @@ def test_corrupted_api_body_never_breaks(app: Any, demo: Any) -> None:
         key=st.none() | st.uuids().map(str),  # bad keys: test_api_and_resume_garbage
     )
     def run(overrides: dict[str, Any], changes: list[Any], key: str | None) -> None:
+        since = utcnow()
         body = _corrupt_json(factories.payload(**overrides), changes)
         headers = {} if key is None else {"Idempotency-Key": key}
-        response = app.test_client().post("/api/v1/intakes", json=body, headers=headers)
+        response = client.post("/api/v1/intakes", json=body, headers=headers)
         assert response.status_code < 500, response.status_code
+        _stored_rows_render(app, staff, since)
         outcomes[response.status_code] += 1
         if response.status_code >= 400:
             assert response.mimetype == PROBLEM
@@ -340,3 +454,75 @@ def test_corrupted_api_body_never_breaks(app: Any, demo: Any) -> None:
 
     run()
     _got_past_validation(outcomes, "/api/v1/intakes")
+
+
+# --- Unstorable input in one place, anywhere ------------------------------------------------
+
+# Every field of the API body filled in (the optional text fields too), and the paths to its
+# leaves, text first: one of them at a time gets unusable input.
+FULL_PAYLOAD = factories.payload(
+    contact={
+        "email": "canary@example.org",
+        "emergency_contact": {"name": "Sam Lee", "phone": "212 555 0100"},
+        "insurance": {"carrier": "Aetna", "member_id": "X1"},
+        "availability": ["weekends"],
+        "consent": {"contact": True, "privacy": True, "at": "2026-01-01T09:00:00Z"},
+    },
+    location="nyc-midtown",
+)
+LEAVES = sorted(
+    (path for path in _paths(FULL_PAYLOAD) if not isinstance(_at(FULL_PAYLOAD, path), dict)),
+    key=lambda path: (not isinstance(_at(FULL_PAYLOAD, path), str), path[0] != "answers"),
+)
+# Objects of the API body where a key can be added: the body itself and each nested object.
+API_OBJECTS = [()] + [
+    path for path in _paths(FULL_PAYLOAD) if isinstance(_at(FULL_PAYLOAD, path), dict)
+]
+
+
+def test_unstorable_input_anywhere_in_the_api_is_refused(app: Any, demo: Any) -> None:
+    """NUL, a lone surrogate or a number beyond a float in any value or key: a 4xx that names
+    it, and nothing stored."""
+    staff, client = staff_client(app), api_client(app)
+
+    @settings(FUZZ, max_examples=150)
+    @given(
+        leaf=st.sampled_from(LEAVES),
+        value=TAINTED | HUGE | st.sampled_from([math.inf, math.nan]),
+        new_key=st.none() | st.tuples(st.sampled_from(API_OBJECTS), TAINTED, JSON),
+    )
+    def run(leaf: tuple[Any, ...], value: Any, new_key: Any) -> None:
+        since = utcnow()
+        body = _corrupt_json(copy.deepcopy(FULL_PAYLOAD), [(leaf, value)])
+        if new_key is not None:
+            where, key, value = new_key
+            parent = _at(body, where)
+            if isinstance(parent, dict):
+                parent[key] = value
+        response = client.post("/api/v1/intakes", json=body)
+        assert response.status_code < 500, response.status_code
+        if _unusable(body):
+            assert response.status_code in (400, 422), (response.status_code, body)
+            assert response.mimetype == PROBLEM
+        _stored_rows_render(app, staff, since)
+
+    run()
+
+
+TEXT_FIELDS = sorted(k for k, v in factories.form_data().items() if isinstance(v, str))
+TEXT_FIELDS += ["free_text", "location", "email", "ec_name", "ec_phone", "insurance_carrier"]
+
+
+def test_unstorable_text_in_the_whole_form_is_refused(app: Any, demo: Any) -> None:
+    staff = staff_client(app)
+
+    @FUZZ
+    @given(changes=_changes(sorted(set(TEXT_FIELDS)), TAINTED | st.lists(TAINTED, max_size=2)))
+    def run(changes: list[tuple[str, Any]]) -> None:
+        since = utcnow()
+        form = _corrupt_form(factories.form_data(), changes)
+        response = post_form(app.test_client(), "/", form)
+        assert response.status_code < 500, response.status_code
+        _stored_rows_render(app, staff, since)
+
+    run()

@@ -20,7 +20,7 @@ from intake.extensions import celery_settings, db
 from intake.models import AuditEvent, Notification, User, utcnow
 from tests import factories
 from tests.conftest import free_port, scratch_pg_database, settings
-from tests.support import SmtpSink, sign_in, start_smtp
+from tests.support import SmtpSink, api_client, sign_in, start_smtp
 
 PHI = ("Canary", "Zebrafinch", "212 555 0142", "canary-free-text", "1990-04-02")
 
@@ -46,7 +46,7 @@ def mail_app(make_app: Any, smtp: Any) -> Flask:
 
 
 def submit(app: Flask, **answers: Any) -> list[int]:
-    response = app.test_client().post("/api/v1/intakes", json=factories.payload(**answers))
+    response = api_client(app).post("/api/v1/intakes", json=factories.payload(**answers))
     assert response.status_code == 201
     with app.app_context():
         return list(db.session.scalars(select(Notification.id).order_by(Notification.id)))
@@ -196,9 +196,18 @@ def test_celery_settings_do_not_lose_or_repeat_tasks(tmp_path: Any) -> None:
     assert s["visibility_timeout"] == vt > cfg["NOTIFY_BACKOFF_CAP"] + s["task_time_limit"]
     transport = s["broker_transport_options"]
     assert transport["socket_timeout"] and transport["health_check_interval"]
-    assert {jobs.SWEEP_OUTBOX, jobs.CHECK_DEADLINES, jobs.PURGE_DRAFTS} == {
-        e["task"] for e in s["beat_schedule"].values()
+    beat = {
+        jobs.SWEEP_OUTBOX,
+        jobs.CHECK_DEADLINES,
+        jobs.PURGE_DRAFTS,
+        jobs.UNASSIGNED_DIGEST,
+        jobs.PURGE_IDEMPOTENCY_KEYS,
     }
+    assert beat == {e["task"] for e in s["beat_schedule"].values()}
+    import workers.tasks  # every scheduled task is one the worker has
+
+    registered = {t.name for t in vars(workers.tasks).values() if hasattr(t, "delay")}
+    assert beat <= registered
 
 
 @pytest.mark.parametrize(
@@ -227,9 +236,7 @@ def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(
     timings = []
     for _ in range(5):
         started = time.monotonic()
-        assert (
-            app.test_client().post("/api/v1/intakes", json=factories.payload()).status_code == 201
-        )
+        assert api_client(app).post("/api/v1/intakes", json=factories.payload()).status_code == 201
         timings.append(time.monotonic() - started)
     assert max(timings) < 1.5 and sum(timings[1:]) < 1.5, timings
     with app.app_context():

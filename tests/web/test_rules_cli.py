@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from intake.extensions import db
 from intake.models import Intake
 from intake.triage import RULES_PATH
@@ -18,6 +20,45 @@ def test_check_names_the_problem_in_a_bad_draft(app: Any, tmp_path: Path) -> Non
     result = app.test_cli_runner().invoke(args=["rules", "check", str(draft)])
     assert result.exit_code != 0
     assert "draft.toml" in result.output and "C1" in result.output and "asq_55" in result.output
+
+
+def _without_rule(rule_id: str) -> str:
+    text = RULES_PATH.read_text()
+    start = text.index(f'[[urgency]]\nid = "{rule_id}"\n')
+    return text[:start] + text[text.index("[[urgency]]", start + 1) :]
+
+
+def test_check_refuses_a_draft_without_the_crisis_floor(app: Any, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.toml"
+    draft.write_text(_without_rule("C5"))
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(draft)])
+    assert result.exit_code != 0
+    assert "rule C5" in result.output and "crisis floor" in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("medical_emergency = true\n", "", "needs medical_emergency = true"),
+        ("support_panel = true\n", "", "no rule has support_panel = true"),
+        ('"incomplete", "pvs_unknown"]', '"incomplete"]', "hold_flags: must include pvs_unknown"),
+    ],
+)
+def test_check_refuses_a_draft_without_the_marks_the_app_reads(
+    app: Any, tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    draft = tmp_path / "draft.toml"
+    draft.write_text(RULES_PATH.read_text().replace(old, new))
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(draft)])
+    assert result.exit_code != 0 and problem in result.output, result.output
+
+
+def test_check_accepts_the_rules_in_force(app: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(RULES_PATH)])
+    assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
+    assert "crisis rules: C1, C2, C3, C4, C5, C6" in result.output
+    assert "medical emergency screen: C6" in result.output
+    assert "held for a coordinator: incomplete, minor, pvs_unknown" in result.output
 
 
 def test_explain_prints_the_decision_json(app: Any, tmp_path: Path) -> None:
