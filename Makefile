@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench clean install install-dev services
+.PHONY: run test lint bench clean install install-dev services backup restore-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +37,28 @@ test: install-dev services lint
 	$(BIN)/pytest
 
 ## lint: ruff (rules and format), mypy (strict on the pure core), import-linter contracts
+##       (layers, no circles), and no import circle at all inside intake
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy intake workers
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_import_cycles.py
 
 ## bench: triage decisions per second, and submit-to-SMTP latency (needs PostgreSQL and Redis)
 bench: install-dev services
 	$(BIN)/python bench/bench_triage.py
 	$(BIN)/python bench/bench_notify.py
+
+## backup: pg_dump (custom format) of DATABASE_URL into BACKUP_DIR (default backups/), with a
+##         manifest of row counts; keeps the newest BACKUP_KEEP (14). No key goes into it.
+backup: install
+	$(BIN)/python scripts/backup.py backup
+
+## restore-test: restore the newest backup into a scratch database, check its row counts and an
+##               intake against the manifest, drop the scratch database
+restore-test: install
+	$(BIN)/python scripts/backup.py restore-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -4,17 +4,20 @@
     python bench/bench_triage.py --decisions 200000   # fixed work, for timing whole processes
 
 Generates a seeded, realistic mix of intakes (most routine, some urgent, a few crisis; every
-instrument present, with gaps), then times `triage()` over them and two baselines on the same
-answers: a plain PHQ-9 sum, and a JSON round-trip of the answers (what the API does anyway).
-The three are measured in turn, round after round, so that a change in the host's speed shows
-in all of them; each column is the median over the rounds, and the ratio is the median of the
-per-round ratios. The process pins itself to one CPU where the OS allows it.
+instrument present, with gaps), then times `triage()` over them and three baselines on the same
+answers: the same rules run by the interpreted reading of the one engine (each rule's condition
+object called in turn, `sections.interpreted`, instead of the source those objects generate),
+a plain PHQ-9 sum, and a JSON round-trip of the answers (what the API does anyway). The four
+are measured in turn, round after round, so that a change in the host's speed shows in all of
+them; each column is the median over the rounds, and the ratio is the median of the per-round
+ratios. The process pins itself to one CPU where the OS allows it.
 Not part of the test suite; prints figures and ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -31,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intake.public.pages import PAGES, pages_for, shown_keys  # noqa: E402
 from intake.triage import CONCERNS, default_ruleset, triage  # noqa: E402
+from intake.triage.sections import interpreted  # noqa: E402
 
 TOPICS = [c for c in CONCERNS if c != "not_sure"] + ["not_sure"]
 
@@ -144,7 +148,7 @@ def pin_to_one_cpu() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measure per round")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the three measures")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the four measures")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pool", type=int, default=2000, help="distinct intakes in the mix")
     parser.add_argument(
@@ -177,8 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     for a in pool[:200]:  # warm up
         triage(a, ruleset)
 
+    rs = ruleset
+    plain = dataclasses.replace(
+        rs,
+        sections=interpreted(
+            rs.urgency_rules, rs.raise_rules, rs.line_rules, rs.flag_rules, rs.modality_rules
+        ),
+    )
     measures: dict[str, Callable[[dict[str, Any]], object]] = {
         "triage() decisions": lambda a: triage(a, ruleset),
+        "same rules, interpreted": lambda a: triage(a, plain),
         "baseline: PHQ-9 plain sum": phq9_sum,
         "baseline: JSON round-trip": json_round_trip,
     }

@@ -17,7 +17,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides environment variables, which override the defaults."""
-    from intake import auth, cli, errors, security
+    from intake import auth, cli, errors, ops, ratelimit, security
     from intake.api import bp as api_bp
     from intake.clinician import bp as clinician_bp
     from intake.config import load_config
@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     init_extensions(app)
+    ops.init_app(app)  # logging (text or JSON), /healthz /readyz /metrics, queues, beat lock
+    ratelimit.init_app(app)  # the client address behind proxies; storage errors
     for blueprint in (public_bp, auth.bp, staff_bp, clinician_bp, api_bp):
         app.register_blueprint(blueprint)
     if app.config["SHOW_DEV_MAILBOX"]:

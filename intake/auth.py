@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 from intake.extensions import db, limiter, login_manager
 from intake.models import Role, User
 from intake.passwords import burn_time, verify_password
-from intake.services import audit
+from intake.services import users
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -75,11 +75,9 @@ def login() -> Any:
         ):
             session.clear()  # no fixation: a fresh session on sign-in
             login_user(user)
-            audit("auth.login", "user", user.id, actor=user, ip=request.remote_addr)
-            db.session.commit()
+            users.record_sign_in(user, request.remote_addr)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        audit("auth.login_failed", "user", user.id if user else None, ip=request.remote_addr)
-        db.session.commit()
+        users.record_failed_sign_in(user, request.remote_addr)
         flash("That email and password don't match an active account.", "error")
     return render_template("auth/login.html", form=form)
 
@@ -88,9 +86,7 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     user = current_user._get_current_object()
-    user.session_version += 1  # any copied cookie stops working
-    audit("auth.logout", "user", user.id, actor=user, ip=request.remote_addr)
-    db.session.commit()
+    users.sign_out(user, request.remote_addr)  # any copied cookie stops working
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

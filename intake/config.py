@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+MAILERS = ("smtp", "mailbox", "memory")  # intake.notifications.mailers; memory: tests only
+TASK_DISPATCHERS = ("celery", "record")  # intake.jobs; record: tests only
 DEV_SECRET_KEY = "dev-only-not-a-secret"  # noqa: S105 - the value the app refuses outside dev/tests
 
 # Environment variables read as strings and where they go.
@@ -31,10 +33,13 @@ _ENV_STRINGS = (
     "BUSINESS_HOURS",
     "BUSINESS_DAYS",
     "BUSINESS_TZ",
-    "ACCEPT_TARGET_DAYS",
-    "CRISIS_ESCALATION_SECONDS",
     "CLINICAL_DIRECTOR_EMAIL",
     "RESULT_BACKEND_URL",
+    "MAILER",
+    "TASK_DISPATCHER",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "METRICS_TOKEN",
 )
 _ENV_INTS = (
     "SMTP_PORT",
@@ -80,7 +85,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BASE_URL": "http://127.0.0.1:5000",
         "PRACTICE_PHONE": "+1-800-555-0199",
         "PRACTICE_HOURS": "Monday to Friday, 8 am to 6 pm Eastern",
-        "DISPATCH_TASKS": True,  # send tasks to the broker after commit (tests may turn off)
+        "MAILER": None,  # smtp | mailbox | memory (tests); derived: smtp if SMTP_HOST, else mailbox
+        "TASK_DISPATCHER": "celery",  # celery | record (tests: keeps what would be sent)
+        "PASSWORD_HASH_COST": None,  # APP_ENV=testing only: cheaper Argon2 (passwords.py)
         "OUTBOX_SWEEP_SECONDS": 10,  # beat: how often pending rows are re-dispatched
         "OUTBOX_GRACE_SECONDS": 15,  # a pending row older than this is re-dispatched
         "NOTIFY_MAX_ATTEMPTS": 8,  # transient failures before a message is dead
@@ -91,9 +98,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BROKER_RESTORE_SECONDS": 100,  # Redis: how often unacked messages are checked for that
         "DISPATCH_PAUSE_SECONDS": 2.0,  # after a failed publish, skip the fast path this long
         "DEADLINE_CHECK_SECONDS": 30,  # beat: how often deadlines are checked
-        "CRISIS_ESCALATION_SECONDS": "900,1800",  # unacknowledged crisis: escalate at these ages
         "CRISIS_TEXT_ALERT_SECONDS": 3600,  # a draft with crisis words left unsubmitted this long
-        "ACCEPT_TARGET_DAYS": "urgent=1,soon=2,routine=3",  # business days to accept an offer
         "BUSINESS_HOURS": "09:00-17:00",
         "BUSINESS_DAYS": "Mon-Fri",
         "BUSINESS_TZ": "America/New_York",
@@ -114,6 +119,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
         "BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
         "SHOW_DEV_MAILBOX": None,  # derived: True in development
+        "LOG_FORMAT": "text",  # text | json (one JSON object per line: intake/ops/logs.py)
+        "LOG_LEVEL": "INFO",
+        "METRICS_TOKEN": None,  # /metrics wants this bearer token; unset: loopback clients only
     }
 
 
@@ -175,8 +183,9 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
     }
     if not settings.get("BROKER_URL"):
         settings["BROKER_URL"] = settings["REDIS_URL"] or settings["EMBEDDED_BROKER_URL"]
+    _side_effects(settings)
     if settings["SHOW_DEV_MAILBOX"] is None:
-        settings["SHOW_DEV_MAILBOX"] = env == "development" and not settings["SMTP_HOST"]
+        settings["SHOW_DEV_MAILBOX"] = env == "development" and settings["MAILER"] == "mailbox"
     settings["TESTING"] = env == "testing" or bool(settings.get("TESTING"))
     _rate_limit_storage(settings)
     _check_delivery_timing(settings)
@@ -184,6 +193,29 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
     if env == "production":
         settings["SESSION_COOKIE_SECURE"] = True
     return settings
+
+
+def _side_effects(settings: dict[str, Any]) -> None:
+    """Choose the mailer (unset: SMTP when SMTP_HOST is set, else the mailbox folder) and check
+    the task dispatcher; the stand-ins that keep mail and tasks in memory, and a cheaper
+    password hash, are for APP_ENV=testing only: anywhere else they would lose mail or weaken
+    the stored passwords without a word."""
+    if not settings.get("MAILER"):
+        settings["MAILER"] = "smtp" if settings["SMTP_HOST"] else "mailbox"
+    if settings["MAILER"] not in MAILERS:
+        raise ConfigError(f"MAILER must be one of {', '.join(MAILERS)}, not {settings['MAILER']!r}")
+    if settings["MAILER"] == "smtp" and not settings["SMTP_HOST"]:
+        raise ConfigError("MAILER=smtp needs SMTP_HOST")
+    if settings["TASK_DISPATCHER"] not in TASK_DISPATCHERS:
+        raise ConfigError(
+            f"TASK_DISPATCHER must be one of {', '.join(TASK_DISPATCHERS)}, "
+            f"not {settings['TASK_DISPATCHER']!r}"
+        )
+    if settings["APP_ENV"] != "testing":
+        if settings["MAILER"] == "memory" or settings["TASK_DISPATCHER"] == "record":
+            raise ConfigError("MAILER=memory and TASK_DISPATCHER=record are for tests only")
+        if settings.get("PASSWORD_HASH_COST"):
+            raise ConfigError("PASSWORD_HASH_COST is for tests only")
 
 
 def _rate_limit_storage(settings: dict[str, Any]) -> None:
@@ -229,10 +261,11 @@ def _check_delivery_timing(settings: Mapping[str, Any]) -> None:
 
 
 def _check_calendar(settings: Mapping[str, Any]) -> None:
-    """Business hours, accept targets and crisis escalation times must parse (fail at start).
+    """Business hours must parse (fail at start).
 
-    The parsers cache what they return, so the places that read these settings later (each
-    offer, deadline check and email) do not parse them again.
+    The parser caches what it returns, so the places that read these settings later (each
+    offer and deadline check) do not parse them again. The response-time targets (accept
+    within, escalate after) are not settings: they are the rules file's [targets].
     """
     from intake.escalation import hours
 
@@ -240,8 +273,6 @@ def _check_calendar(settings: Mapping[str, Any]) -> None:
         hours.calendar(
             settings["BUSINESS_HOURS"], settings["BUSINESS_DAYS"], settings["BUSINESS_TZ"]
         )
-        hours.parse_targets(settings["ACCEPT_TARGET_DAYS"])
-        hours.parse_seconds(settings["CRISIS_ESCALATION_SECONDS"])
     except hours.CalendarError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -1,4 +1,5 @@
-"""Extension objects, unbound until `init_extensions(app)`; and the Celery app for Flask."""
+"""Extension objects, unbound until `init_extensions(app)`; the Celery app for Flask and the
+task dispatcher its settings choose."""
 
 from __future__ import annotations
 
@@ -50,11 +51,11 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     csrf.init_app(app)
-    limiter.init_app(app)
-    from intake import ratelimit  # the client address behind proxies; storage errors
-
-    ratelimit.init_app(app)
+    limiter.init_app(app)  # intake.ratelimit.init_app (create_app) adds proxies, storage errors
     celery_init_app(app)
+    # The task dispatcher is chosen by a setting (TASK_DISPATCHER), as the mailer is (MAILER,
+    # intake.notifications.mailers): tests swap side effects instead of switching them off.
+    jobs.init_app(app)
 
 
 def celery_settings(config: dict[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 linkIds are the contract's answer keys, so a response maps one-to-one onto stored answers.
 LOINC codes are used where clinical-reference.md gives them (PHQ-9, GAD-7, AUDIT-C panels and
 items, their answer lists); other answers are coded in the practice's own vocabulary system.
-Branching (`enableWhen`) mirrors the form's: follow-ups and the concern-driven instruments
-(restated here; tests/web/test_fhir.py checks that both show the same items for the same answers).
+Items, `required` and branching (`enableWhen`) are derived from the questionnaire's definition
+(intake/questionnaire.py), whose conditions are FHIR's own operators: a condition on a choice
+question with `>=` becomes one `=` per option it admits.
 """
 
 from __future__ import annotations
@@ -13,49 +14,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from intake.models import Intake
+from intake.models import Intake, as_utc
 from intake.public import wording
-from intake.public.pages import PAGES, Block, Page
-from intake.screening import INSTRUMENTS, Item
+from intake.questionnaire import PAGES, QUESTIONS, Block, Page, Question, When
+from intake.screening import INSTRUMENTS
+from intake.triage.vocabulary import FREE_TEXT_MAX
 
 LOINC = "http://loinc.org"
 VOCAB = "https://wayfinder.example/fhir/CodeSystem/intake-answers"
 QUESTIONNAIRE_URL = "https://wayfinder.example/fhir/Questionnaire/intake"
 REFERENCE_SYSTEM = "https://wayfinder.example/fhir/intake-reference"
 VERSION = "1.0.0"
-
-_ANY_POSITIVE: list[tuple[str, str, object]] = [
-    (f"asq_{i}", "=", v) for i in range(1, 5) for v in ("yes", "refused")
-]
-ENABLE_WHEN: dict[str, list[tuple[str, str, object]]] = {
-    "asq_4_when": [("asq_4", "=", "yes")],
-    "asq_5": _ANY_POSITIVE,
-    "harm_others_intent": [("harm_others", "=", "yes")],
-    "auditc_2": [("auditc_1", "!=", 0)],
-    "auditc_3": [("auditc_1", "!=", 0)],
-    # The form asks it for any drinking (auditc_1 of 1 or more, not merely "not never": an
-    # unanswered auditc_1 does not open it), any drug use, or the substance concern.
-    "withdrawal_risk": [
-        *(("auditc_1", "=", v) for v, _ in INSTRUMENTS["auditc"].item("auditc_1").options if v),
-        ("drug_times", ">=", 1),
-        ("concerns", "=", "substance"),
-    ],
-    **{f"pcptsd5_{i}": [("pcptsd5_exposure", "=", "yes")] for i in range(1, 6)},
-    **{f"dast_{i}": [("drug_times", ">=", 1)] for i in range(1, 11)},
-}
-BLOCK_CONCERNS = {
-    "asrs": ("adhd", "not_sure"),
-    "mdq": ("bipolar", "depression"),
-    "oci4": ("ocd", "anxiety"),
-    "scoff": ("eating",),
-    "body": ("eating",),
-}
-PAGE_CONCERNS = {"relationship": ("couples", "relationships")}
-# Answers that open a block besides its concerns: the MDQ for low mood (PHQ-9 item 1 or 2 at 1
-# or more), as intake/public/pages.py asks it.
-BLOCK_ALSO: dict[str, list[tuple[str, str, object]]] = {
-    "mdq": [(f"phq9_{i}", "=", v) for i in (1, 2) for v in (1, 2, 3)],
-}
 
 
 def _answer_codes(key: str) -> dict[object, str]:
@@ -71,7 +40,27 @@ def _coding(key: str, value: object, display: str) -> dict[str, Any]:
     return {"system": VOCAB, "code": str(value), "display": display}
 
 
-def _enable(conditions: list[tuple[str, str, object]]) -> dict[str, Any]:
+def _fhir_conditions(when: When) -> list[tuple[str, str, object]]:
+    """The definition's conditions as FHIR can state them: `>=` on a choice question becomes one
+    `=` per option it admits (FHIR compares codings only for equality)."""
+    out: list[tuple[str, str, object]] = []
+    for key, op, value in when:
+        question = QUESTIONS[key]
+        if op == ">=" and question.kind != "integer":
+            out += [
+                (key, "=", v)
+                for v, _ in question.options
+                if type(v) is int and type(value) is int and v >= value
+            ]
+        else:
+            out.append((key, op, value))
+    return out
+
+
+def _enable(when: When) -> dict[str, Any]:
+    conditions = _fhir_conditions(when)
+    if not conditions:
+        return {}
     out: dict[str, Any] = {"enableWhen": []}
     for question, operator, value in conditions:
         if operator == ">=":
@@ -84,7 +73,7 @@ def _enable(conditions: list[tuple[str, str, object]]) -> dict[str, Any]:
     return out
 
 
-def _question(item: Item, required: bool = False) -> dict[str, Any]:
+def _question(item: Question) -> dict[str, Any]:
     q: dict[str, Any] = {"linkId": item.key, "text": item.text}
     if item.loinc:
         q["code"] = [{"system": LOINC, "code": item.loinc}]
@@ -95,14 +84,24 @@ def _question(item: Item, required: bool = False) -> dict[str, Any]:
         q["text"] = f"{item.text} ({item.unit})"
     else:
         q["type"] = "choice"
-        q["answerOption"] = [
-            {"valueCoding": _coding(item.key, value, label)} for value, label in item.options
-        ]
-    if required:
+        q["answerOption"] = _options(item.options, item.key)
+    if item.required:
         q["required"] = True
-    if item.key in ENABLE_WHEN:
-        q.update(_enable(ENABLE_WHEN[item.key]))
+    q.update(_enable(item.when))
     return q
+
+
+def _page_question(item: Question) -> dict[str, Any]:
+    """A question of a page with its own layout (about you, concerns, preferences)."""
+    extra: dict[str, Any] = {}
+    kind = {"choices": "choice", "text": "text", "string": "string"}.get(item.kind, item.kind)
+    if item.kind == "choices":
+        extra["repeats"] = True
+    if item.options:
+        extra["answerOption"] = _options(item.options, item.key)
+    if item.kind == "text":
+        extra["maxLength"] = FREE_TEXT_MAX
+    return {**_simple(item.key, item.text, kind, item.required, **extra), **_enable(item.when)}
 
 
 def _simple(
@@ -115,7 +114,7 @@ def _options(pairs: Any, key: str) -> list[dict[str, Any]]:
     return [{"valueCoding": _coding(key, v, label)} for v, label in pairs]
 
 
-def _contact_group() -> dict[str, Any]:
+def _contact_group(about: Page) -> dict[str, Any]:
     return {
         "linkId": "about",
         "text": "About you",
@@ -132,14 +131,7 @@ def _contact_group() -> dict[str, Any]:
                 "choice",
                 answerOption=_options(wording.CONTACT_METHODS, "preferred_contact"),
             ),
-            _simple(
-                "state",
-                "The state you will be in during visits",
-                "choice",
-                True,
-                answerOption=_options(wording.STATES, "state"),
-            ),
-            _simple("sex", "Sex", "choice", answerOption=_options(wording.SEXES, "sex")),
+            *(_page_question(q) for q in about.questions),
             _simple("emergency_contact.name", "Emergency contact: name", "string"),
             _simple("emergency_contact.phone", "Emergency contact: phone", "string"),
         ],
@@ -151,7 +143,7 @@ def _block_group(page: Page, block: Block) -> dict[str, Any]:
         "linkId": f"{page.name}.{block.key}",
         "text": block.title,
         "type": "group",
-        "item": [_question(i, i.key in page.required) for i in block.items],
+        "item": [_question(i) for i in block.items],
     }
     inst = INSTRUMENTS.get(block.key)
     if inst is not None and inst.loinc:
@@ -160,50 +152,31 @@ def _block_group(page: Page, block: Block) -> dict[str, Any]:
         group["item"].insert(
             0, {"linkId": f"{page.name}.{block.key}.stem", "text": block.stem, "type": "display"}
         )
-    names = BLOCK_CONCERNS.get(block.key) or PAGE_CONCERNS.get(page.name)
-    if names:
-        group.update(_enable([("concerns", "=", n) for n in names] + BLOCK_ALSO.get(block.key, [])))
+    # A block is shown when its page is and its own conditions hold; the definition gives one
+    # of the two at most (FHIR's enableBehavior cannot say "any of these and any of those").
+    if page.when and block.when:
+        raise ValueError(f"{page.name}.{block.key}: conditions on both the page and the block")
+    group.update(_enable(page.when or block.when))
     return group
 
 
+# The groups of pages with their own layout (linkIds kept stable for saved responses).
+_PAGE_GROUPS = {"concerns": "concerns-page", "preferences": "preferences"}
+
+
 def _groups() -> list[dict[str, Any]]:
-    groups = [_contact_group()]
+    groups = []
     for page in PAGES:
-        if page.name == "concerns":
-            groups.append(
-                {
-                    "linkId": "concerns-page",
-                    "text": page.title,
-                    "type": "group",
-                    "item": [
-                        _simple(
-                            "concerns",
-                            "What would you like help with?",
-                            "choice",
-                            repeats=True,
-                            answerOption=_options(wording.CONCERNS, "concerns"),
-                        ),
-                        _simple("free_text", "In your own words", "text", maxLength=4000),
-                    ],
-                }
-            )
-        elif page.name == "preferences":
-            groups.append(
-                {
-                    "linkId": "preferences",
-                    "text": page.title,
-                    "type": "group",
-                    "item": [
-                        _simple(
-                            "modality_preference",
-                            "How would you like to meet?",
-                            "choice",
-                            answerOption=_options(wording.MODALITIES, "modality_preference"),
-                        ),
-                        _simple("location", "Which clinic, for in-person visits", "string"),
-                    ],
-                }
-            )
+        if page.name == "about":
+            groups.append(_contact_group(page))
+        elif page.questions:
+            group = {
+                "linkId": _PAGE_GROUPS[page.name],
+                "text": page.title,
+                "type": "group",
+                "item": [_page_question(q) for q in page.questions],
+            }
+            groups.append({**group, **_enable(page.when)})
         groups.extend(_block_group(page, block) for block in page.blocks)
     return groups
 
@@ -269,7 +242,9 @@ def _respond(items: list[dict[str, Any]], values: dict[str, object]) -> list[dic
 
 
 def _instant(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
+    """A FHIR instant/dateTime with its zone: FHIR refuses a time of day without one, and
+    SQLite hands stored (UTC) times back naive."""
+    return as_utc(at).isoformat() if at is not None else None
 
 
 def questionnaire_response(intake: Intake) -> dict[str, Any]:

@@ -28,8 +28,11 @@ class IntakeStatus(enum.StrEnum):
     SUBMITTED = "submitted"  # decided, waiting in its queue (no clinician yet)
     ASSIGNED = "assigned"  # offered to a clinician
     ACCEPTED = "accepted"  # the clinician took it
+    # Not set by any use case yet: the staff workspace will record first contact and closing.
+    # Already read (escalation stops at CLOSED; neither is reassigned; the dashboard lists them)
+    # so that those use cases only have to set them.
     CONTACTED = "contacted"  # first contact made
-    CLOSED = "closed"
+    CLOSED = "closed"  # follow-up finished
 
 
 class NotificationStatus(enum.StrEnum):

@@ -11,17 +11,26 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from email_validator import EmailNotValidError, validate_email
 
-from intake.triage import validate_answers
+from intake import questionnaire
+from intake.triage import VOCABULARY, validate_answers
 
 NAME_MAX = 100
-PREFERRED_CONTACT = ("phone", "email", "text")
-AVAILABILITY = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
+PHONE_MAX = 25
+EMAIL_MAX = 254
+MEMBER_ID_MAX = 50
+CONSENT_AT_MAX = 40
+# The choices, as types the API's models (intake.api.schema) use, and as the tuples checked here.
+PreferredContact = Literal["phone", "email", "text"]
+AvailabilitySlot = Literal["weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends"]
+PREFERRED_CONTACT: tuple[str, ...] = get_args(PreferredContact)
+AVAILABILITY: tuple[str, ...] = get_args(AvailabilitySlot)
 AVAILABILITY_MESSAGE = "Please choose times from the list."
-_PHONE = re.compile(r"^\+?[0-9 ()./-]{7,25}$")
+PHONE_PATTERN = r"^\+?[0-9 ()./-]{7,25}$"  # checked on the stripped text
+_PHONE = re.compile(PHONE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
         )
     else:
         clean["date_of_birth"] = born.isoformat()
-    email = clean_text(raw, "email", errors, required=False, label="email address", limit=254)
+    email = clean_text(raw, "email", errors, required=False, label="email address", limit=EMAIL_MAX)
     if email:
         try:
             clean["email"] = validate_email(email, check_deliverability=False).normalized
@@ -173,7 +182,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
             errors.append(
                 FieldError("contact.email", "Please enter an email address like name@example.org.")
             )
-    phone = clean_text(raw, "phone", errors, required=True, label="phone number", limit=25)
+    phone = clean_text(raw, "phone", errors, required=True, label="phone number", limit=PHONE_MAX)
     if phone and not _PHONE.match(phone):
         errors.append(
             FieldError(
@@ -217,7 +226,7 @@ def clean_contact(raw: Any, today: date) -> tuple[dict[str, Any], list[FieldErro
                 errors,
                 required=False,
                 label="emergency contact's phone",
-                limit=25,
+                limit=PHONE_MAX,
                 prefix="contact.emergency_contact.",
             )
             if ephone and not _PHONE.match(ephone):
@@ -267,7 +276,7 @@ def clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldE
                 errors,
                 required=False,
                 label="member ID",
-                limit=50,
+                limit=MEMBER_ID_MAX,
                 prefix=prefix,
             )
             if carrier or member:
@@ -276,26 +285,27 @@ def clean_extras(raw: dict[str, Any], clean: dict[str, Any], errors: list[FieldE
     if isinstance(consent, dict):
         clean["consent"] = {k: consent.get(k) is True for k in ("contact", "privacy")}
         at = consent.get("at")
-        if isinstance(at, str) and len(at) <= 40 and not has_control_chars(at):
+        if isinstance(at, str) and len(at) <= CONSENT_AT_MAX and not has_control_chars(at):
             clean["consent"]["at"] = at
 
 
 REQUIRED_MESSAGE = "This question needs an answer ('prefer not to answer' is fine where offered)."
 
+# The message shown when a required answer is missing (REQUIRED_MESSAGE for the others). Which
+# answers are required, and when, is the questionnaire's definition (intake/questionnaire.py).
+REQUIRED_MESSAGES: dict[str, str] = {
+    "state": "Please choose the state you will be in during visits.",
+    "asq_5": "Please answer: are you having thoughts of killing yourself right now?",
+    "asq_4_when": "Please say when: in the past 3 months, or longer ago.",
+}
 # Answers every submission must carry, with the message shown when one is missing. The API schema
 # lists these keys, and a questionnaire page marks those it shows as required.
 REQUIRED_ANSWERS: dict[str, str] = {
-    "state": "Please choose the state you will be in during visits.",
-    "asq_1": REQUIRED_MESSAGE,
-    "asq_2": REQUIRED_MESSAGE,
-    "asq_3": REQUIRED_MESSAGE,
-    "asq_4": REQUIRED_MESSAGE,
-    "phq9_9": REQUIRED_MESSAGE,
-    "safe_now": REQUIRED_MESSAGE,
+    key: REQUIRED_MESSAGES.get(key, REQUIRED_MESSAGE) for key in questionnaire.REQUIRED_ALWAYS
 }
-# Follow-ups required only once the answer they depend on is given (checked in clean_answers); a
-# page requires them when it shows them.
-REQUIRED_FOLLOW_UPS = frozenset({"asq_5", "asq_4_when"})
+# Follow-ups required only once the answers they depend on show them (checked in clean_answers);
+# a page requires them when it shows them.
+REQUIRED_FOLLOW_UPS = frozenset(questionnaire.REQUIRED_WHEN_SHOWN)
 
 
 def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[FieldError]]:
@@ -303,32 +313,24 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
     if not isinstance(raw, dict):
         return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
     answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
+    # Free text is stripped as the form strips it; text of nothing but spaces is no answer.
+    for key, value in list(answers.items()):
+        spec = VOCABULARY.get(key)
+        if spec is not None and spec.kind == "text" and isinstance(value, str):
+            if value.strip():
+                answers[key] = value.strip()
+            else:
+                del answers[key]
     errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
     errors += [
         FieldError(f"answers.{shown_name(key)}", "This answer contains characters we can't accept.")
         for key, value in answers.items()
         if isinstance(value, str) and has_control_chars(value)
     ]
-    # A required answer sent as null is as missing as one left out.
-    for key, message in REQUIRED_ANSWERS.items():
-        if answers.get(key) is None:
-            errors.append(FieldError(f"answers.{key}", message))
-    if (
-        any(answers.get(f"asq_{i}") in ("yes", "refused") for i in range(1, 5))
-        and answers.get("asq_5") is None
-    ):
-        errors.append(
-            FieldError(
-                "answers.asq_5",
-                "Please answer: are you having thoughts of killing yourself right now?",
-            )
-        )
-    if answers.get("asq_4") == "yes" and answers.get("asq_4_when") is None:
-        errors.append(
-            FieldError(
-                "answers.asq_4_when", "Please say when: in the past 3 months, or longer ago."
-            )
-        )
+    # A required answer sent as null is as missing as one left out; a follow-up is required when
+    # the questionnaire shows it for these answers.
+    for key in questionnaire.missing_required(answers):
+        errors.append(FieldError(f"answers.{key}", REQUIRED_MESSAGES.get(key, REQUIRED_MESSAGE)))
     if age is not None:
         answers["age"] = age
     return answers, errors

@@ -10,20 +10,20 @@ from __future__ import annotations
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from intake import drafts, jobs, notifications
-from intake.escalation.deadlines import check_deadlines as check_deadlines_at
-from intake.escalation.digest import send_unassigned_digests
+from intake import jobs
 from intake.models import utcnow
-from intake.services import idempotency
+from intake.services import drafts, idempotency, outbox
+from intake.services.deadlines import check_deadlines as check_deadlines_at
+from intake.services.digest import send_unassigned_digests
 
 
 @shared_task(name=jobs.SEND_NOTIFICATION, bind=True, max_retries=None)
 def send_notification(self, notification_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
-        delay = notifications.deliver(notification_id)
+        delay = outbox.deliver(notification_id)
     except SoftTimeLimitExceeded:
         # Give the claim back now rather than when its lease runs out.
-        delay = notifications.release(notification_id, "time limit")
+        delay = outbox.release(notification_id, "time limit")
     if delay is not None:
         # The row says 'retry' with its due time; the sweep re-dispatches it if this is lost.
         raise self.retry(countdown=delay)
@@ -31,7 +31,7 @@ def send_notification(self, notification_id: int) -> None:  # type: ignore[no-un
 
 @shared_task(name=jobs.SWEEP_OUTBOX)
 def sweep_outbox() -> None:
-    notifications.sweep_outbox()
+    outbox.sweep_outbox()
 
 
 @shared_task(name=jobs.CHECK_DEADLINES)

@@ -1,7 +1,9 @@
-"""The OpenAPI 3.1 description of the intake API, built from the contract vocabulary.
+"""The OpenAPI 3.1 description of the intake API, generated from its models.
 
-Answer properties come from `intake.triage.VOCABULARY`, so the document cannot drift from what
-the API accepts.
+Every body schema (components/schemas) is generated from `intake.api.schema`: the request the
+API validates against, the answers object from the contract vocabulary, and the responses it
+writes; so the document cannot drift from what the API accepts. Only the paths, the responses'
+prose and the Idempotency-Key header are written here.
 """
 
 from __future__ import annotations
@@ -9,41 +11,40 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from intake.triage import STATES, VOCABULARY
-from intake.triage.vocabulary import Spec
-from intake.validation import NAME_MAX, PREFERRED_CONTACT, REQUIRED_ANSWERS
+from pydantic import TypeAdapter
+
+from intake.api.schema import IDEMPOTENCY_KEY_MAX, IntakeCreated, IntakeRequest, Problem
 
 PROBLEM = "application/problem+json"
+REF = "#/components/schemas/{model}"
 
 
-def _answer_schema(spec: Spec) -> dict[str, Any]:
-    if spec.kind == "choice":
-        kinds = sorted({"integer" if type(v) is int else "string" for v in spec.values})
-        return {"type": kinds[0] if len(kinds) == 1 else kinds, "enum": list(spec.values)}
-    if spec.kind in ("int", "number"):
-        return {
-            "type": "integer" if spec.kind == "int" else "number",
-            "minimum": spec.low,
-            "maximum": spec.high,
-        }
-    if spec.kind == "text":
-        return {"type": "string", "maxLength": int(spec.high or 0)}
-    if spec.kind == "state":
-        return {"type": "string", "enum": sorted(STATES), "description": "US state code"}
-    return {"type": "array", "items": {"type": "string", "enum": list(spec.values)}}
+def schemas() -> dict[str, Any]:
+    """components/schemas: the request as validated, the responses as written."""
+    _, top = TypeAdapter.json_schemas(
+        [
+            ("request", "validation", TypeAdapter(IntakeRequest)),
+            ("created", "serialization", TypeAdapter(IntakeCreated)),
+            ("problem", "serialization", TypeAdapter(Problem)),
+        ],
+        ref_template=REF,
+    )
+    found: dict[str, Any] = top["$defs"]
+    return dict(sorted(found.items()))
 
 
-def _text(limit: int = NAME_MAX) -> dict[str, Any]:
-    return {"type": "string", "maxLength": limit}
+def _problem(description: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": REF.format(model="Problem")}}},
+        **extra,
+    }
 
 
 @cache
 def document() -> dict[str, Any]:
     """The document, built once: it depends on the vocabulary only, not on the request or on
     the app's settings. Every caller gets the same dict: never mutate it."""
-    answers = {
-        key: _answer_schema(spec) for key, spec in sorted(VOCABULARY.items()) if key != "age"
-    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -80,9 +81,9 @@ def document() -> dict[str, Any]:
                         "401": {"$ref": "#/components/responses/Unauthorized"},
                         "413": {"$ref": "#/components/responses/Problem"},
                         "415": {"$ref": "#/components/responses/Problem"},
-                        "422": {"$ref": "#/components/responses/Problem"},
-                        "429": {"$ref": "#/components/responses/Problem"},
-                        "503": {"$ref": "#/components/responses/Problem"},
+                        "422": {"$ref": "#/components/responses/Invalid"},
+                        "429": {"$ref": "#/components/responses/TooMany"},
+                        "503": {"$ref": "#/components/responses/Busy"},
                     },
                 }
             },
@@ -118,108 +119,33 @@ def document() -> dict[str, Any]:
                         "returns the intake the first request made (200); with another body it "
                         "is refused (422). After 24 hours it may be used again."
                     ),
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
                 }
             },
             "responses": {
                 "Created": {
                     "description": "The intake (201 new; 200 for a repeated Idempotency-Key)",
                     "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/IntakeCreated"}
-                        }
+                        "application/json": {"schema": {"$ref": REF.format(model="IntakeCreated")}}
                     },
                 },
-                "Problem": {
-                    "description": "The request was not accepted; nothing was stored",
-                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                },
-                "Unauthorized": {
-                    "description": "No API key, or one that is unknown or revoked",
-                    "headers": {
+                "Problem": _problem("The request was not accepted; nothing was stored"),
+                "Invalid": _problem(
+                    "Some fields need attention (`errors` names each by its dotted path, "
+                    "such as answers.phq9_3 or contact.email); nothing was stored"
+                ),
+                "Unauthorized": _problem(
+                    "No API key, or one that is unknown or revoked",
+                    headers={
                         "WWW-Authenticate": {
                             "schema": {"type": "string"},
                             "description": 'Bearer realm="wayfinder"',
                         }
                     },
-                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                },
+                ),
+                "TooMany": _problem("Too many requests from this client; wait and try again"),
+                "Busy": _problem("The service cannot take intakes just now; try again shortly"),
             },
-            "schemas": {
-                "IntakeRequest": {
-                    "type": "object",
-                    "required": ["contact", "answers", "consent"],
-                    "properties": {
-                        "contact": {"$ref": "#/components/schemas/Contact"},
-                        "answers": {"$ref": "#/components/schemas/Answers"},
-                        "consent": {"$ref": "#/components/schemas/Consent"},
-                        "language": {"type": "string", "enum": ["en", "es"], "default": "en"},
-                    },
-                },
-                "Contact": {
-                    "type": "object",
-                    "required": ["first_name", "last_name", "date_of_birth", "phone"],
-                    "properties": {
-                        "first_name": _text(),
-                        "last_name": _text(),
-                        "date_of_birth": {"type": "string", "format": "date"},
-                        "email": {"type": "string", "format": "email", "maxLength": 254},
-                        "phone": _text(25),
-                        "preferred_contact": {"type": "string", "enum": list(PREFERRED_CONTACT)},
-                        "emergency_contact": {
-                            "type": "object",
-                            "properties": {"name": _text(), "phone": _text(25)},
-                        },
-                    },
-                },
-                "Answers": {
-                    "type": "object",
-                    "description": (
-                        f"Contract answer keys. Required at submission: "
-                        f"{', '.join(REQUIRED_ANSWERS)}; asq_5 when any of asq_1..4 is "
-                        "yes/refused; asq_4_when when asq_4 is yes. `age` is derived from "
-                        "date_of_birth."
-                    ),
-                    "required": list(REQUIRED_ANSWERS),
-                    "properties": answers,
-                    "additionalProperties": False,
-                },
-                "Consent": {
-                    "type": "object",
-                    "required": ["contact", "privacy"],
-                    "properties": {
-                        "contact": {"const": True},
-                        "privacy": {"const": True},
-                    },
-                },
-                "IntakeCreated": {
-                    "type": "object",
-                    "required": ["reference", "urgency_message", "crisis_help_shown"],
-                    "properties": {
-                        "reference": {"type": "string", "examples": ["WF-ABCD-2345"]},
-                        "urgency_message": {"type": "string"},
-                        "crisis_help_shown": {"type": "boolean"},
-                    },
-                },
-                "Problem": {
-                    "type": "object",
-                    "required": ["title", "status"],
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "errors": {
-                            "type": "array",
-                            "items": {"$ref": "#/components/schemas/FieldError"},
-                        },
-                    },
-                },
-                "FieldError": {
-                    "type": "object",
-                    "required": ["field", "message"],
-                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-                },
-            },
+            "schemas": schemas(),
         },
     }

@@ -12,21 +12,22 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from intake import services
-from intake.api import auth, bp
+from intake.api import auth
+from intake.api.blueprint import bp
+from intake.api.schema import IntakeCreated, idempotency_key_errors, request_errors
 from intake.errors import problem
 from intake.extensions import limiter
 from intake.public.wording import next_steps
 from intake.validation import ValidationFailed, document_errors, shown_name
 
-LANGUAGES = ("en", "es")
-
 
 def _body(intake: Any) -> dict[str, Any]:
-    return {
-        "reference": intake.reference,
-        "urgency_message": next_steps(intake.urgency),
-        "crisis_help_shown": intake.urgency == "crisis",
-    }
+    created = IntakeCreated(
+        reference=intake.reference,
+        urgency_message=next_steps(intake.urgency),
+        crisis_help_shown=intake.urgency == "crisis",
+    )
+    return created.model_dump()
 
 
 class RepeatedKey(ValueError):
@@ -78,39 +79,18 @@ def create_intake() -> Any:
         return problem(400, "The body is not a JSON object.")
     if unusable := document_errors(payload):  # NUL, lone surrogates, numbers beyond a float
         return problem(422, "Some fields need attention.", errors=[e.to_dict() for e in unusable])
-    errors = []
-    consent = payload.get("consent")
-    if (
-        not isinstance(consent, dict)
-        or consent.get("contact") is not True
-        or consent.get("privacy") is not True
-    ):
-        errors.append(
-            {
-                "field": "consent",
-                "message": "Consent to be contacted and to the privacy notice is required.",
-            }
-        )
-    language = payload.get("language", "en")
-    if not isinstance(language, str) or language not in LANGUAGES:
-        errors.append({"field": "language", "message": "language must be 'en' or 'es'."})
+    # The body's shape (intake.api.schema); the service checks contact and answers again.
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 100 and key.isprintable()):
-        errors.append(
-            {
-                "field": "Idempotency-Key",
-                "message": "Use a printable key of at most 100 characters.",
-            }
-        )
+    errors = request_errors(payload) + idempotency_key_errors(key)
     if errors:
-        return problem(422, "Some fields need attention.", errors=errors)
+        return problem(422, "Some fields need attention.", errors=[e.to_dict() for e in errors])
     # The key is this client's alone, and bound to this body.
     client_key = services.ClientKey(client.id, key, services.body_hash(payload)) if key else None
     try:
         result = services.submit_intake(
             payload.get("contact"),
             payload.get("answers"),
-            language=language,
+            language=payload.get("language", "en"),
             source="api",
             client_key=client_key,
             origin=services.client_origin(client),

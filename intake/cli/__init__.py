@@ -1,11 +1,11 @@
-"""Flask commands: seed-demo, create-user, the on-call rota (oncall), the rules tools, and the
-API clients (api-clients)."""
+"""Flask commands: seed-demo, create-user, the on-call rota (oncall), the rules tools, the
+API clients (api-clients), and the FHIR export to files (export fhir)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from intake.cli import api_clients, demo, oncall, rules
+from intake.cli import api_clients, demo, export, oncall, rules
 from intake.cli.demo import (
     DEMO_API_KEY,
     DEMO_CLINICIANS,
@@ -18,7 +18,7 @@ from intake.cli.demo import (
 
 
 def init_app(app: Flask) -> None:
-    for module in (demo, rules, oncall, api_clients):
+    for module in (demo, rules, oncall, api_clients, export):
         module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""The on-call rota: `flask oncall list | add | remove`."""
+"""The on-call rota: `flask oncall list | add | remove` (the changes: `services.oncall`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import OnCallShift, User, utcnow
-from intake.services import audit
+from intake.services import oncall as oncall_service
 
 
 def _user(email: str) -> User:
@@ -65,29 +65,18 @@ def register(app: Flask) -> None:
             raise click.BadParameter("--hours must be positive")
         clinician = _user(clinician_email)
         backup = _user(backup_email) if backup_email else None
-        if backup is not None and backup.id == clinician.id:
-            raise click.ClickException("the backup must be someone else")
-        begins = _when(start)
-        shift = OnCallShift(
-            starts_at=begins,
-            ends_at=begins + timedelta(hours=hours),
-            clinician_user_id=clinician.id,
-            backup_user_id=backup.id if backup else None,
-        )
-        db.session.add(shift)
-        db.session.flush()
-        audit("oncall.added", "oncall_shift", shift.id, clinician=clinician.id)
-        db.session.commit()
+        try:
+            shift = oncall_service.add_shift(clinician, backup, _when(start), hours)
+        except oncall_service.BadShift as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"added on-call shift {shift.id}")
 
     @oncall.command("remove")
     @click.argument("shift_id", type=int)
     def oncall_remove(shift_id: int) -> None:
         """Delete a shift from the rota."""
-        shift = db.session.get(OnCallShift, shift_id)
-        if shift is None:
-            raise click.ClickException(f"no on-call shift {shift_id}")
-        db.session.delete(shift)
-        audit("oncall.removed", "oncall_shift", shift_id)
-        db.session.commit()
+        try:
+            oncall_service.remove_shift(shift_id)
+        except oncall_service.ShiftNotFound:
+            raise click.ClickException(f"no on-call shift {shift_id}") from None
         click.echo(f"removed on-call shift {shift_id}")

@@ -1,4 +1,4 @@
-"""The rule owners' tools: `flask rules check | explain | replay`."""
+"""The rule owners' tools: `flask rules check | compiled | explain | replay`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ def register(app: Flask) -> None:
         ):
             click.echo(f"  {label}: {', '.join(sorted(values))}")
         click.echo(f"  crisis words: {len(ruleset.crisis_words)}")
+
+    @rules.command("compiled")
+    @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+    def rules_compiled(path: str | None) -> None:
+        """Print the Python that a rules file (default: the one in force) is compiled to.
+
+        Each rule's condition writes itself (intake/triage/conditions.py) into one function for
+        all sections; this is what `triage` runs, for review and for reading tracebacks.
+        """
+        try:
+            ruleset = load_ruleset(Path(path)) if path else default_ruleset()
+        except RulesetError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"# rules {ruleset.version} ({ruleset.path})")
+        click.echo(ruleset.sections.source, nl=False)
 
     @rules.command("explain")
     @click.argument("answers_file", type=click.File("r"))

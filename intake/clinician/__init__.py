@@ -1,7 +1,5 @@
 """Clinicians see only their own assignments."""
 
-from flask import Blueprint
+from intake.clinician.views import bp
 
-bp = Blueprint("clinician", __name__, url_prefix="/clinician")
-
-from intake.clinician import views  # noqa: E402,F401
+__all__ = ["bp"]

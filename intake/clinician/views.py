@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from intake import services
 from intake.auth import role_required
-from intake.clinician import bp
 from intake.extensions import db
 from intake.models import OPEN_ASSIGNMENT, Assignment, ClinicianProfile, Intake, Role, utcnow
 from intake.screening import INSTRUMENTS
-from intake.services import audit
+from intake.services import records
+
+bp = Blueprint("clinician", "intake.clinician", url_prefix="/clinician")
 
 # services.decline stores at most 2,000 characters (`reason.strip()[:2000]`) and exposes no
 # constant for it; keep this equal to that cut, so a reason the form accepts is kept whole.
@@ -55,8 +56,7 @@ def intake_detail(intake_id: int) -> Any:
     assignment = services.held_assignment(current_user, intake_id=intake_id)
     if assignment is None:
         abort(404)
-    audit("intake.viewed", "intake", intake_id, actor=current_user, ip=request.remote_addr)
-    db.session.commit()
+    records.record_viewed(intake_id, current_user, request.remote_addr)
     return render_template(
         "staff/intake.html",
         intake=assignment.intake,

@@ -1,5 +1,5 @@
-"""Deadlines: crisis alerts not acknowledged in time, and offers not accepted in time.
+"""Business-hours arithmetic for deadlines (`hours`): pure functions of the clock and config.
 
-`hours` is pure business-hours arithmetic; `deadlines` runs from beat (`check_deadlines(now)`)
-and writes escalation outbox rows, deduplicated per level, with an audit event for each.
+The deadline check that uses it is a use case: `intake.services.deadlines` (crisis escalation,
+unfinished safety drafts, overdue offers) and `intake.services.digest` (unassigned digests).
 """

@@ -1,31 +1,22 @@
-"""Notifications: PHI-free messages, the mailers, and the outbox that delivers them.
+"""Notifications: PHI-free messages, the mailers, and the outbox rows that carry them.
 
 `messages` composes, `mailers` sends (SMTP or a development mailbox folder), `outbox` writes
-rows with the change that needs them and delivers each one once.
+rows with the change that needs them and finds those due. Claiming, delivering, retrying
+and sweeping are use cases: `intake.services.outbox`.
 """
 
 from intake.notifications.messages import compose
 from intake.notifications.outbox import (
     add,
-    claim,
-    deliver,
     due_for_sweep,
-    ids,
-    release,
-    retry_dead,
+    flush_ids,
     status_counts,
-    sweep_outbox,
 )
 
 __all__ = [
     "add",
-    "claim",
     "compose",
-    "deliver",
     "due_for_sweep",
-    "ids",
-    "release",
-    "retry_dead",
+    "flush_ids",
     "status_counts",
-    "sweep_outbox",
 ]

@@ -1,4 +1,6 @@
-"""Mailers behind one small interface: SMTP in production, a folder of .eml files in development.
+"""Mailers behind one small interface: SMTP in production, a folder of .eml files in development,
+a list in memory for tests; the `MAILER` setting chooses (config.py derives it when unset: SMTP
+when SMTP_HOST is set, else the mailbox folder).
 
 `SmtpMailer.send` raises `DeliveryError` classified by RFC 5321: 4yz replies, timeouts and
 dropped connections are transient (retried); 5yz replies are permanent (the message is dead).
@@ -10,12 +12,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 
 
 class DeliveryError(Exception):
@@ -81,9 +83,29 @@ class MailboxMailer:
         (self.folder / f"{name}.eml").write_bytes(bytes(message))
 
 
+@dataclass
+class MemoryMailer:
+    """Tests: keeps every message it is given, in order (one per app, see `memory`)."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+
+def memory(app: Flask) -> MemoryMailer:
+    """The in-memory mailbox of `app` (what MAILER=memory has sent)."""
+    found: MemoryMailer = app.extensions.setdefault("memory_mailer", MemoryMailer())
+    return found
+
+
 def mailer() -> Mailer:
+    """The mailer the current app's settings choose, built from them at each use (so a setting
+    changed on a running app, as a test may do, is the one used)."""
     cfg = current_app.config
-    if cfg["SMTP_HOST"]:
+    if cfg["MAILER"] == "memory":
+        return memory(current_app)
+    if cfg["MAILER"] == "smtp":
         return SmtpMailer(
             cfg["SMTP_HOST"],
             int(cfg["SMTP_PORT"]),

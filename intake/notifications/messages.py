@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from intake.escalation.hours import parse_seconds
+from intake.escalation.targets import acknowledge_minutes
 from intake.models import Notification, NotificationKind
+from intake.tokens import resume_url
 
 SUBJECTS: dict[str, str] = {  # by NotificationKind
     NotificationKind.ASSIGNMENT: "New intake assigned to you",
@@ -110,9 +111,7 @@ def link(row: Notification) -> str:
     """Where the message sends its reader: an opaque id behind sign-in, never PHI."""
     base = current_app.config["BASE_URL"].rstrip("/")
     if row.kind == NotificationKind.RESUME_LINK and row.intake is not None:
-        from intake import drafts  # the token-bearing link is the drafts module's to make
-
-        return drafts.resume_url(row.intake)
+        return resume_url(row.intake)
     if row.to_patient:
         return f"{base}/"
     if row.intake is None:
@@ -128,4 +127,4 @@ def link(row: Notification) -> str:
 
 def _ack_minutes() -> int:
     """Minutes until an unacknowledged crisis alert escalates (the first escalation step)."""
-    return max(1, parse_seconds(current_app.config["CRISIS_ESCALATION_SECONDS"])[0] // 60)
+    return acknowledge_minutes()

@@ -1,9 +1,11 @@
 """The outbox: rows written with the change that needs them, delivered at least once, sent once.
 
-Delivery claims a row with a guarded status change (pending/retry -> sending, or a 'sending'
-lease older than SEND_LEASE_SECONDS), so a re-delivered or duplicated task sends nothing. The
-one window left is the SMTP server accepting the message and the connection (or this process)
-dying before the row says 'sent': then the message goes again, with the same Message-ID.
+This module adds the rows and finds those due; the use cases that claim, deliver, retry and
+sweep them (each in its own transaction) are `intake.services.outbox`. Delivery claims a row
+with a guarded status change (pending/retry -> sending, or a 'sending' lease older than
+SEND_LEASE_SECONDS), so a re-delivered or duplicated task sends nothing. The one window left is
+the SMTP server accepting the message and the connection (or this process) dying before the
+row says 'sent': then the message goes again, with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -11,26 +13,20 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
-from intake import jobs
 from intake.extensions import db
 from intake.models import (
     Intake,
     Notification,
-    NotificationKind,
     NotificationStatus,
     User,
-    as_utc,
     utcnow,
 )
-from intake.notifications.mailers import DeliveryError, mailer
-from intake.notifications.messages import compose, message_id, recipient_address
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +45,7 @@ def add(
     """Add one outbox row to the current transaction (the caller commits, then dispatches).
 
     Not flushed here: a caller adding many rows sends them in one batch when the session
-    flushes (at its next query, `ids`, or the commit), and the unique dedupe key refuses a
+    flushes (at its next query, `flush_ids`, or the commit), and the unique dedupe key refuses a
     second row for the same message then.
     """
     row = Notification(
@@ -64,151 +60,22 @@ def add(
     return row
 
 
-def ids(rows: Iterable[Notification]) -> list[int]:
+def flush_ids(rows: Iterable[Notification]) -> list[int]:
     """The ids of rows added in this transaction (one flush for all), read before the commit
     expires them: after it, each `row.id` would cost a query of its own."""
     db.session.flush()
     return [row.id for row in rows]
 
 
-@dataclass(frozen=True)
-class Claim:
-    claimed: bool
-    busy_for: float = 0.0  # another run holds a live lease for this many seconds
-
-
-def _lease() -> timedelta:
+def lease() -> timedelta:
+    """How long a 'sending' claim is held before another run may take the row again."""
     return timedelta(seconds=current_app.config["SEND_LEASE_SECONDS"])
-
-
-def claim(notification_id: int) -> Claim:
-    """pending/retry (or a stale sending lease) -> sending, atomically, in its own commit."""
-    now = utcnow()
-    result = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            or_(
-                Notification.status.in_(CLAIMABLE),
-                (Notification.status == NotificationStatus.SENDING)
-                & (Notification.claimed_at < now - _lease()),
-            ),
-        )
-        .values(
-            status=NotificationStatus.SENDING, claimed_at=now, attempts=Notification.attempts + 1
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount:  # type: ignore[attr-defined]
-        return Claim(True)
-    status, claimed_at = db.session.execute(
-        select(Notification.status, Notification.claimed_at).where(
-            Notification.id == notification_id
-        )
-    ).one_or_none() or (None, None)
-    if status == NotificationStatus.SENDING and claimed_at is not None:
-        lease_ends = as_utc(claimed_at) + _lease()
-        return Claim(False, max(1.0, (lease_ends - now).total_seconds() + 1))
-    return Claim(False)
 
 
 def backoff_seconds(attempt: int, cap: float) -> float:
     """Exponential backoff with equal jitter: about 2, 4, 8 ... seconds, at most `cap`."""
     base = min(cap, 2.0 ** max(attempt, 1))
     return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not crypto
-
-
-def deliver(notification_id: int) -> float | None:
-    """Send one outbox row. Returns None when done (sent, dead or not ours), else a retry delay.
-
-    A row another run is sending (a duplicated task, or the redelivery of a task whose worker
-    was killed) is looked at again when that run's lease ends.
-    """
-    taken = claim(notification_id)
-    if not taken.claimed:
-        if taken.busy_for:
-            log.info("notification %s: being sent elsewhere, look again later", notification_id)
-            return taken.busy_for
-        log.info("notification %s: already handled, nothing sent", notification_id)
-        return None
-    row = db.session.get(Notification, notification_id, populate_existing=True)
-    assert row is not None  # noqa: S101 - claimed just above
-    try:
-        if row.attempts > current_app.config["NOTIFY_MAX_ATTEMPTS"]:
-            # Runs that died mid-send (killed, out of memory) count too: no endless loop.
-            raise DeliveryError("too many attempts", transient=False)
-        if not recipient_address(row):
-            raise DeliveryError("no recipient address", transient=False)
-        try:
-            message = compose(row)
-        except Exception as exc:  # a broken template will not mend itself by retrying
-            # No traceback: a rendering error can quote the values it was rendering.
-            log.error("notification %s: cannot compose (%s)", row.id, type(exc).__name__)
-            raise DeliveryError(f"compose {type(exc).__name__}", transient=False) from None
-        mailer().send(message)
-    except DeliveryError as exc:
-        return _failed(row, exc)
-    row.status = NotificationStatus.SENT
-    row.sent_at = utcnow()
-    row.message_id = message_id(row)
-    row.last_error = None
-    db.session.commit()
-    log.info("notification %s (%s) sent, attempt %s", row.id, row.kind, row.attempts)
-    return None
-
-
-def release(notification_id: int, error: str) -> float | None:
-    """Give back a claim this run cannot finish (soft time limit): retry after a backoff."""
-    db.session.rollback()
-    row = db.session.get(Notification, notification_id, populate_existing=True)
-    if row is None or row.status != NotificationStatus.SENDING:
-        return None
-    return _failed(row, DeliveryError(error, transient=True))
-
-
-def _failed(row: Notification, exc: DeliveryError) -> float | None:
-    cfg = current_app.config
-    row.last_error = exc.code[:255]
-    if exc.transient and row.attempts < cfg["NOTIFY_MAX_ATTEMPTS"]:
-        delay = backoff_seconds(row.attempts, float(cfg["NOTIFY_BACKOFF_CAP"]))
-        row.status = NotificationStatus.RETRY
-        row.available_at = utcnow() + timedelta(seconds=delay)
-        db.session.commit()
-        log.warning("notification %s: %s, retry %s in %.1fs", row.id, exc.code, row.attempts, delay)
-        return delay
-    row.status = NotificationStatus.DEAD
-    log.error("notification %s: %s after %s attempt(s): dead", row.id, exc.code, row.attempts)
-    new = ids(_dead_letter_alerts(row))
-    _audit("notification.dead", row.id, kind=row.kind, error=row.last_error)
-    db.session.commit()
-    jobs.dispatch_notifications(new)
-    return None
-
-
-def _audit(action: str, notification_id: int, actor: User | None = None, **detail: Any) -> None:
-    from intake.services import audit
-
-    audit(action, "notification", notification_id, actor=actor, **detail)
-
-
-def _dead_letter_alerts(row: Notification) -> list[Notification]:
-    """Tell coordinators that a message is dead (never about a dead-letter alert itself)."""
-    if row.kind == NotificationKind.DEAD_LETTER:
-        return []
-    from intake.services import coordinators
-
-    return [
-        add(
-            NotificationKind.DEAD_LETTER,
-            row.intake,
-            user,
-            f"dead:{row.id}:{user.id}:{row.attempts}",
-            context={"notification": row.id},
-        )
-        for user in coordinators()
-        if user.id != row.recipient_user_id
-    ]
 
 
 def due_for_sweep(limit: int = 200) -> list[int]:
@@ -222,7 +89,7 @@ def due_for_sweep(limit: int = 200) -> list[int]:
                 or_(
                     Notification.status.in_(CLAIMABLE) & (Notification.available_at < grace),
                     (Notification.status == NotificationStatus.SENDING)
-                    & (Notification.claimed_at < now - _lease()),
+                    & (Notification.claimed_at < now - lease()),
                 )
             )
             .order_by(Notification.id)
@@ -230,38 +97,6 @@ def due_for_sweep(limit: int = 200) -> list[int]:
             .with_for_update(skip_locked=True)
         )
     )
-
-
-def sweep_outbox() -> int:
-    """Re-dispatch rows the fast path lost; push their next sweep time out by the grace period."""
-    ids = due_for_sweep()
-    if not ids:
-        db.session.commit()
-        return 0
-    db.session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.status.in_(CLAIMABLE))
-        .values(available_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    sent = jobs.dispatch_notifications(ids)
-    log.info("outbox sweep: %s row(s) re-dispatched, %s accepted by the broker", len(ids), sent)
-    return len(ids)
-
-
-def retry_dead(notification_id: int, actor: User) -> bool:
-    """Staff: put a dead row back to pending and dispatch it again."""
-    row = db.session.get(Notification, notification_id)
-    if row is None or row.status != NotificationStatus.DEAD:
-        return False
-    row.status = NotificationStatus.PENDING
-    row.attempts = 0
-    row.available_at = utcnow()
-    _audit("notification.retried", row.id, actor=actor)
-    db.session.commit()
-    jobs.dispatch_notifications([row.id])
-    return True
 
 
 def status_counts() -> dict[str, int]:

@@ -1,7 +1,5 @@
 """Public pages, no account needed: the intake form, its confirmation, crisis help."""
 
-from flask import Blueprint
+from intake.public.views import bp
 
-bp = Blueprint("public", __name__)
-
-from intake.public import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,7 +7,6 @@ from typing import Any
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from intake import drafts
 from intake.models import Intake
 from intake.public import review, wording
 from intake.public.formdata import imperial
@@ -21,6 +20,7 @@ from intake.public.pages import (
     progress,
     shown_blocks,
 )
+from intake.services import drafts
 
 TEMPLATES = {
     "about": "public/step_about.html",

@@ -11,13 +11,22 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from intake.public.pages import HEIGHT, WEIGHT, Page, shown_blocks
-from intake.screening import INSTRUMENTS, SAFETY, Item
+from intake.public.pages import HEIGHT, PAGES, WEIGHT, Page, Question, shown_blocks
 
 CONTACT_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone", "preferred_contact")
-TEXT_ANSWERS = ("state", "modality_preference", "location", "free_text", "sex")
-LIST_ANSWERS = ("concerns",)
-NUMBER_ANSWERS = {"height_cm": float, "weight_kg": float, "drug_times": int}
+# The answers of the whole form, by how they are posted (from the questionnaire's definition):
+# the questions of pages with their own layout as text (their vocabulary is checked later, with
+# its own messages), any-number-of-options as lists, numbers, and the options of every other.
+_QUESTIONS = tuple(q for page in PAGES for q in page.all_questions())
+TEXT_ANSWERS = tuple(
+    q.key for page in PAGES for q in page.questions if q.kind in ("choice", "string", "text")
+)
+LIST_ANSWERS = tuple(q.key for q in _QUESTIONS if q.kind == "choices")
+NUMBER_ANSWERS: dict[str, type] = {
+    q.key: int if q.kind == "integer" else float
+    for q in _QUESTIONS
+    if q.kind in ("integer", "number")
+}
 CM_PER_INCH, KG_PER_LB = 2.54, 0.45359237
 
 Errors = list[tuple[str, str]]
@@ -29,7 +38,7 @@ def text(form: MultiDict[str, str], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def option_value(item: Item, raw: str) -> tuple[bool, object]:
+def option_value(item: Question, raw: str) -> tuple[bool, object]:
     for value, _label in item.options:
         if str(value) == raw:
             return True, value
@@ -120,12 +129,15 @@ def imperial(answers: dict[str, Any]) -> dict[str, str]:
 
 
 def _option_values() -> dict[str, dict[str, object]]:
-    """answer key -> {posted string -> contract value}, from the instruments' own options."""
-    table: dict[str, dict[str, object]] = {}
-    for instrument in (*INSTRUMENTS.values(), SAFETY):
-        for item in instrument.items:
-            table[item.key] = {str(value): value for value, _label in item.options}
-    return table
+    """answer key -> {posted string -> contract value}, for the questions of the pages' blocks
+    answered with one option (the instruments' own options)."""
+    return {
+        q.key: {str(value): value for value, _label in q.options}
+        for page in PAGES
+        for block in page.blocks
+        for q in block.items
+        if q.kind == "choice"
+    }
 
 
 def contact_from(form: MultiDict[str, str]) -> dict[str, Any]:

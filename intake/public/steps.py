@@ -3,7 +3,7 @@
 Shape comes from `formdata`, the vocabulary from `intake.triage.validate_answers`, contact
 details, free text and required answers from `intake.validation` (the same checks the submit
 and the API run). Which keys a step replaces is its page's `owns` and `contact`.
-Nothing is saved here; the views hand a clean result to `intake.drafts.save`.
+Nothing is saved here; the views hand a clean result to `intake.services.drafts.save`.
 """
 
 from __future__ import annotations

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from intake import drafts, services
+from intake import services
 from intake.extensions import db, limiter
 from intake.models import Intake, IntakeStatus, utcnow
-from intake.public import bp, steps
+from intake.public import steps
 from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
 from intake.public.pages import BY_NAME, neighbour
 from intake.public.wording import CONTACT_BY, next_steps
 from intake.ratelimit import fail_open
+from intake.services import drafts
 from intake.validation import ValidationFailed
+
+bp = Blueprint("public", "intake.public")  # intake/public/__init__.py exports it
 
 STEP_LIMIT = "60 per minute; 600 per hour"
 
@@ -100,7 +103,6 @@ def save_step(name: str) -> Any:
             draft, contact=result.contact, answers=result.answers, owned=result.owned
         )
     except drafts.DraftClosed:  # submitted (another tab) since the check above
-        db.session.rollback()
         return _confirmation(draft)
     session["draft_id"] = draft.id
     target, notice = _after(name, draft, result, nav, lost)
@@ -131,7 +133,6 @@ def _invalid_step(name: str, draft: Intake | None, result: steps.StepResult) -> 
         try:
             outcome = drafts.save_safety_answers(target, valid)
         except drafts.DraftClosed:
-            db.session.rollback()
             return _confirmation(target)
         if outcome.new_crisis or outcome.crisis_text:
             session["draft_id"] = target.id

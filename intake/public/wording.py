@@ -1,4 +1,8 @@
-"""What the public pages say: concern labels worded for people, states, next steps."""
+"""What the public pages say: labels worded for people, contact choices, next steps.
+
+The options of the questionnaire's own questions (concerns, states, sex, how to meet) are part
+of its definition (intake/questionnaire.py); they are re-exported here for the templates.
+"""
 
 from __future__ import annotations
 
@@ -8,95 +12,10 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Location
+from intake.questionnaire import CONCERN_OPTIONS, MODALITY_OPTIONS, SEX_OPTIONS, STATE_OPTIONS
 from intake.triage import default_ruleset
 
-CONCERNS = (
-    ("anxiety", "Worry, nerves, panic or fear that gets in the way"),
-    ("depression", "Feeling low, down, hopeless or empty"),
-    ("trauma", "Something frightening or painful that still affects me"),
-    ("relationships", "I pull away when people get close, or fear intimacy"),
-    ("couples", "Problems with my partner; we'd like help together"),
-    ("adhd", "Trouble focusing, staying organised or sitting still"),
-    ("ocd", "Unwanted thoughts, or checking or cleaning I can't stop"),
-    ("bipolar", "Big swings in mood or energy"),
-    ("eating", "Worries about eating, food or my body"),
-    ("substance", "Alcohol or drug use"),
-    ("other", "Something else"),
-    ("not_sure", "I'm not sure"),
-)
-
-MODALITIES = (
-    ("in_person", "In person, at a clinic"),
-    ("virtual", "By video"),
-    ("no_preference", "Either is fine"),
-)
-
-STATES = (
-    ("AL", "Alabama"),
-    ("AK", "Alaska"),
-    ("AZ", "Arizona"),
-    ("AR", "Arkansas"),
-    ("CA", "California"),
-    ("CO", "Colorado"),
-    ("CT", "Connecticut"),
-    ("DE", "Delaware"),
-    ("DC", "District of Columbia"),
-    ("FL", "Florida"),
-    ("GA", "Georgia"),
-    ("HI", "Hawaii"),
-    ("ID", "Idaho"),
-    ("IL", "Illinois"),
-    ("IN", "Indiana"),
-    ("IA", "Iowa"),
-    ("KS", "Kansas"),
-    ("KY", "Kentucky"),
-    ("LA", "Louisiana"),
-    ("ME", "Maine"),
-    ("MD", "Maryland"),
-    ("MA", "Massachusetts"),
-    ("MI", "Michigan"),
-    ("MN", "Minnesota"),
-    ("MS", "Mississippi"),
-    ("MO", "Missouri"),
-    ("MT", "Montana"),
-    ("NE", "Nebraska"),
-    ("NV", "Nevada"),
-    ("NH", "New Hampshire"),
-    ("NJ", "New Jersey"),
-    ("NM", "New Mexico"),
-    ("NY", "New York"),
-    ("NC", "North Carolina"),
-    ("ND", "North Dakota"),
-    ("OH", "Ohio"),
-    ("OK", "Oklahoma"),
-    ("OR", "Oregon"),
-    ("PA", "Pennsylvania"),
-    ("PR", "Puerto Rico"),
-    ("RI", "Rhode Island"),
-    ("SC", "South Carolina"),
-    ("SD", "South Dakota"),
-    ("TN", "Tennessee"),
-    ("TX", "Texas"),
-    ("UT", "Utah"),
-    ("VT", "Vermont"),
-    ("VA", "Virginia"),
-    ("WA", "Washington"),
-    ("WV", "West Virginia"),
-    ("WI", "Wisconsin"),
-    ("WY", "Wyoming"),
-    ("AS", "American Samoa"),
-    ("GU", "Guam"),
-    ("MP", "Northern Mariana Islands"),
-    ("VI", "U.S. Virgin Islands"),
-)
-
-
-SEXES = (
-    ("female", "Female"),
-    ("male", "Male"),
-    ("other", "Another sex or gender"),
-    ("unspecified", "Prefer not to say"),
-)
+CONCERNS, MODALITIES, STATES, SEXES = CONCERN_OPTIONS, MODALITY_OPTIONS, STATE_OPTIONS, SEX_OPTIONS
 CONTACT_METHODS = (("phone", "Phone call"), ("text", "Text message"), ("email", "Email"))
 CONTACT_BY = {"phone": "by phone", "text": "by text message", "email": "by email"}
 AVAILABILITY = (
@@ -105,7 +24,7 @@ AVAILABILITY = (
     ("weekday_evenings", "Weekday evenings"),
     ("weekends", "Weekends"),
 )
-# Friendly notes above follow-up questions (the instruments' asked_if_text is for staff).
+# Friendly notes above follow-up questions (when each is shown: intake/questionnaire.py).
 FOLLOW_UP_NOTES = {
     "asq_4_when": "Because you answered yes:",
     "asq_5": "One more question, because of an answer above:",

@@ -27,7 +27,7 @@ from . import (
     safety,
     scoff,
 )
-from .base import DEFAULT_CUTOFFS, NOT_ASKED, Cutoffs, Instrument, Item, Score
+from .base import DEFAULT_CUTOFFS, NOT_ASKED, Cutoffs, Instrument, Item, Scale, Score
 
 INSTRUMENTS: dict[str, Instrument] = {
     m.INSTRUMENT.key: m.INSTRUMENT
@@ -35,37 +35,26 @@ INSTRUMENTS: dict[str, Instrument] = {
 }
 SAFETY: Instrument = safety.INSTRUMENT
 PREFIXES: tuple[str, ...] = tuple(INSTRUMENTS)
-# The instruments scored as a sum or count of items (base.tally): a partly answered one keeps
-# the bounds of its total in `Score.extra` (clinical-rules.md D2). ASQ and PVS are rules and
-# ECR-RS gives means, so they have no bounds.
-SUMMED: tuple[str, ...] = (
-    "phq9", "gad7", "pcptsd5", "asrs", "mdq", "scoff", "auditc", "dast", "oci4", "csi4",
-)  # fmt: skip
+# The instruments scored as a sum or count of items, each declared as data (base.Scale) over
+# one scorer: a partly answered one keeps the bounds of its total in `Score.extra`
+# (clinical-rules.md D2). ASQ and PVS are rules and ECR-RS gives means, so they have no bounds.
+SCALES: dict[str, Scale] = {
+    m.SCALE.key: m.SCALE for m in (phq9, gad7, pcptsd5, asrs, mdq, scoff, auditc, dast, oci4, csi4)
+}
+SUMMED: tuple[str, ...] = tuple(SCALES)
 
 Scorer = Callable[[Mapping[str, Any]], Score]
+# The instruments with a scoring rule of their own (not a sum), each a plain `score(answers)`.
+_OWN_RULE: dict[str, Scorer] = {"asq": asq.score, "ecrrs": ecrrs.score, "pvs": pvs.score}
 
 
 def scorers(c: Cutoffs = DEFAULT_CUTOFFS) -> dict[str, Scorer]:
     """One scoring function per prefix with the cutoffs bound (built once per ruleset).
 
-    Each gives exactly what the module's `score(answers, cutoff)` gives; the summed scales use
-    a table of results precomputed for these cutoffs (base.sum_scorer).
+    Each gives exactly what `SCALES[prefix].score(answers, c)` (or the module's `score`) gives;
+    the summed scales use a table of results precomputed for these cutoffs (Scale.scorer).
     """
-    return {
-        "asq": asq.score,
-        "phq9": phq9.scorer(c.phq9_dep),
-        "gad7": gad7.scorer(c.gad7_anx),
-        "pcptsd5": pcptsd5.scorer(c.pcptsd5),
-        "asrs": asrs.scorer(c.asrs),
-        "mdq": mdq.scorer(c.mdq_yes),
-        "scoff": scoff.scorer(c.scoff),
-        "auditc": auditc.scorer(c.auditc_male, c.auditc_other, c.auditc_severe),
-        "dast": dast.scorer(c.dast),
-        "oci4": oci4.scorer(c.oci4),
-        "csi4": csi4.scorer(c.csi4_distress),
-        "ecrrs": ecrrs.score,
-        "pvs": pvs.score,
-    }
+    return {p: SCALES[p].scorer(c) if p in SCALES else _OWN_RULE[p] for p in PREFIXES}
 
 
 @cache
@@ -86,10 +75,12 @@ __all__ = [
     "NOT_ASKED",
     "PREFIXES",
     "SAFETY",
+    "SCALES",
     "SUMMED",
     "Cutoffs",
     "Instrument",
     "Item",
+    "Scale",
     "Score",
     "Scorer",
     "score_all",

@@ -14,10 +14,6 @@ KEYS = ("asq_1", "asq_2", "asq_3", "asq_4")
 _POSITIVE = ("yes", "refused")  # a tuple: an unhashable (invalid) answer must not raise
 
 
-def _any_positive(answers: Answers) -> bool:
-    return any(answers.get(k) in _POSITIVE for k in KEYS)
-
-
 INSTRUMENT = Instrument(
     key="asq",
     name="ASQ (Ask Suicide-Screening Questions, NIMH)",
@@ -41,15 +37,11 @@ INSTRUMENT = Instrument(
             "asq_4_when",
             "When?",
             (("past_3_months", "In the past 3 months"), ("longer_ago", "Longer ago")),
-            asked_if=lambda a: a.get("asq_4") == "yes",
-            asked_if_text="asq_4 is yes",
         ),
         Item(
             "asq_5",
             "Are you having thoughts of killing yourself right now?",
             YES_NO_REFUSED,
-            asked_if=_any_positive,
-            asked_if_text="any of asq_1..asq_4 is yes or refused",
         ),
     ),
     source=(

@@ -6,23 +6,7 @@ items 4-6 only at Often (3) or more. Four or more shaded boxes is positive. Adul
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Points,
-    Score,
-    Tally,
-    at_least,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import Instrument, Item, Scale
 
 KEYS = tuple(f"asrs_{n}" for n in range(1, 7))
 OPTIONS = ((0, "Never"), (1, "Rarely"), (2, "Sometimes"), (3, "Often"), (4, "Very Often"))
@@ -64,28 +48,5 @@ INSTRUMENT = Instrument(
 )
 
 
-_TABLES: tuple[Points, ...] = tuple({v: int(v >= SHADED_FROM[k]) for v in range(5)} for k in KEYS)
-
-
-def shaded(key: str, value: object) -> int | None:
-    """1 if the answer lands in the item's shaded box, 0 if not, None if unanswered/invalid."""
-    t = tally({key: value}, (key,), (_TABLES[KEYS.index(key)],), 1)
-    return t.total if t.answered else None
-
-
-def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
-    """The Score of a shaded-box tally: positive at >= cutoff (default 4)."""
-    if not t.answered:
-        return NOT_ASKED
-    positive = at_least(t, cutoff)
-    return scored(t, positive)
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.asrs) -> Score:
-    """Shaded-box count 0-6; positive at >= cutoff (default 4)."""
-    return rate(tally(answers, KEYS, _TABLES, 1), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.asrs) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff))
+# Counted, never summed: an item counts 1 when its answer lands in the shaded box.
+SCALE = Scale(INSTRUMENT, KEYS, cutoff="asrs", counted_from=SHADED_FROM)  # positive at >= 4

@@ -7,23 +7,7 @@ not asked items 2-3, which then count 0 (not missing).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    ints,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import Instrument, Item, Scale
 
 KEYS = ("auditc_1", "auditc_2", "auditc_3")
 
@@ -50,8 +34,6 @@ INSTRUMENT = Instrument(
             "How many standard drinks containing alcohol do you have on a typical day?",
             ((0, "1 or 2"), (1, "3 or 4"), (2, "5 or 6"), (3, "7 to 9"), (4, "10 or more")),
             loinc="68519-8",
-            asked_if=lambda a: a.get("auditc_1") != 0,
-            asked_if_text="auditc_1 is not Never",
         ),
         Item(
             "auditc_3",
@@ -64,8 +46,6 @@ INSTRUMENT = Instrument(
                 (4, "Daily or almost daily"),
             ),
             loinc="68520-6",
-            asked_if=lambda a: a.get("auditc_1") != 0,
-            asked_if_text="auditc_1 is not Never",
         ),
     ),
     source=(
@@ -76,65 +56,12 @@ INSTRUMENT = Instrument(
     loinc="72109-2",
     wording_note="The stem (past year) is the practice's introduction; items as in the VA form.",
 )
-ITEM_MAX = 4
-_TABLES = (ints(0, ITEM_MAX),) * 3
 
-
-def _never_drinker(answers: Answers) -> Answers | None:
-    """A "Never" on item 1: the answers with items 2-3 counted 0 where unanswered; else None."""
-    get = answers.get
-    if get("auditc_1") != 0:
-        return None
-    return {"sex": get("sex"), **{k: 0 if (v := get(k)) is None else v for k in KEYS}}
-
-
-def _male(answers: Answers) -> int:
-    """The state `rate` needs: 1 when `sex` is male (cutoff 4), 0 otherwise (cutoff 3)."""
-    return 1 if answers.get("sex") == "male" else 0
-
-
-def rate(
-    t: Tally,
-    male: int,
-    cutoff_male: int = DEFAULT_CUTOFFS.auditc_male,
-    cutoff_other: int = DEFAULT_CUTOFFS.auditc_other,
-    severe: int = DEFAULT_CUTOFFS.auditc_severe,
-) -> Score:
-    """The Score of an AUDIT-C tally for a man (`male` 1) or anyone else (0)."""
-    if not t.answered:
-        return NOT_ASKED
-    cutoff = cutoff_male if male else cutoff_other
-    if t.total is None:
-        return scored(t, at_least(t, cutoff))
-    band = "severe" if t.total >= severe else "positive" if t.total >= cutoff else "negative"
-    return scored(t, t.total >= cutoff, band)
-
-
-def score(
-    answers: Answers,
-    cutoff_male: int = DEFAULT_CUTOFFS.auditc_male,
-    cutoff_other: int = DEFAULT_CUTOFFS.auditc_other,
-    severe: int = DEFAULT_CUTOFFS.auditc_severe,
-) -> Score:
-    """Sum 0-12; band `negative` / `positive` / `severe`; the cutoff depends on `sex`."""
-    answers = _never_drinker(answers) or answers
-    t = tally(answers, KEYS, _TABLES, ITEM_MAX)
-    return rate(t, _male(answers), cutoff_male, cutoff_other, severe)
-
-
-def scorer(
-    cutoff_male: int = DEFAULT_CUTOFFS.auditc_male,
-    cutoff_other: int = DEFAULT_CUTOFFS.auditc_other,
-    severe: int = DEFAULT_CUTOFFS.auditc_severe,
-) -> Callable[[Answers], Score]:
-    """`score` with the cutoffs bound, precomputed per (sex, points, answered) (see sum_scorer).
-
-    `sex` alone makes no score, so it is not a state key: without an item it stays not asked.
-    """
-    bound = partial(rate, cutoff_male=cutoff_male, cutoff_other=cutoff_other, severe=severe)
-    fast = sum_scorer(KEYS, _TABLES, ITEM_MAX, bound, _male, 2)
-
-    def score_fast(answers: Answers) -> Score:
-        return fast(_never_drinker(answers) or answers)
-
-    return score_fast
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="auditc_other",  # >= 3 for female, other, unspecified or missing sex
+    cutoff_male="auditc_male",  # >= 4 for male
+    bands=((0, "negative"), ("cutoff", "positive"), ("auditc_severe", "severe")),
+    zero_when=("auditc_1", 0),  # "Never": items 2-3 are not asked and count 0
+)

@@ -1,20 +1,22 @@
 """Shared shapes of the screening instruments: items to render, cutoffs, and the score.
 
-An instrument module holds the published wording (what the form renders) and a pure `score()`
-that reads the contract's answer keys. Missing data follows clinical-rules.md D2: one missing item
-on a summed or counted scale is prorated, two or more make the score unknown (None), and nothing
-answered means "not asked" (every field None). Unknown is never read as a negative screen: a
-partly answered scale keeps its bounds in `extra` (`low` = the answered items' sum, `high` = that
-plus every missing item at its maximum, with `answered` and `items`), and its `positive` is
-decided from them when they agree (`at_least`), so a cutoff the answered items already reach
-counts as reached.
+An instrument module holds the published wording (what the form renders) and how it is scored
+from the contract's answer keys: the summed and counted scales declare a `Scale` (data: items,
+points, reversed items, cut-offs, bands, gate) scored by the one scorer at the end of this
+module; ASQ, ECR-RS and PVS have a rule of their own, a pure `score()`. Missing data follows
+clinical-rules.md D2: one missing item on a summed or counted scale is prorated, two or more
+make the score unknown (None), and nothing answered means "not asked" (every field None).
+Unknown is never read as a negative screen: a partly answered scale keeps its bounds in `extra`
+(`low` = the answered items' sum, `high` = that plus every missing item at its maximum, with
+`answered` and `items`), and its `positive` is decided from them when they agree (`at_least`),
+so a cutoff the answered items already reach counts as reached.
 """
 
 from __future__ import annotations
 
 import linecache
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
@@ -45,9 +47,6 @@ class Item:
     loinc: str | None = None
     kind: Literal["choice", "integer", "number"] = "choice"
     unit: str | None = None
-    # When the item is shown at all (branching); None = always. Pure and cheap.
-    asked_if: Callable[[Answers], bool] | None = None
-    asked_if_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,3 +335,171 @@ def scored(t: Tally, positive: bool | None, band: str | None = None, **extra: An
     if t.answered and t.answered < t.items:
         extra = {**extra, **bounds(t)}
     return new_tuple(Score, (t.total, band, positive, t.prorated, extra or _NO_EXTRA))
+
+
+# --- the summed and counted scales, declared as data ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A question that opens a scale's items (PC-PTSD-5 exposure, the drug question).
+
+    `state` sorts the gate's answer: 0 unanswered or unreadable, 1 closed (the items are not
+    asked), 2 open. Closed with no item endorsed gives `closed`; open with no item answered is
+    unknown (`unknown` says why, with the bounds). Items answered although the gate is closed
+    are scored (the higher-risk reading wins, clinical-reference.md D3) and marked
+    `extra["gate_contradiction"]`.
+    """
+
+    key: str
+    state: Callable[[object], int]
+    closed: Score
+    unknown: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """One summed or counted scale as data, scored by the one scorer below.
+
+    - `instrument`: the published wording (items, options, source) the form renders.
+    - `keys`: the scored items. Each answer's points come from its option: a whole number
+      scores its value (a `reversed` item: lowest + highest option - value), "yes" 1 and "no" 0
+      (reversed: the other way round); `counted_from` counts an item 1 at or above the value
+      instead (shaded boxes); `points` gives any other option's points (it must: an option
+      without points is refused here, so nothing is scored by accident).
+    - `cutoff`: the `Cutoffs` field for "positive at >= cutoff"; `cutoff_male` the field used
+      instead when `sex` is male (AUDIT-C). `positive_below`: positive is *below* the cutoff
+      (CSI-4 distress).
+    - `bands`: (lower bound, name) ascending; a bound may name a `Cutoffs` field, or "cutoff"
+      for the cutoff in force, so that bands follow the practice's cutoffs.
+    - `gate`: a question that opens the items (`Gate`). `zero_when`: (key, value) whose answer
+      means the other items are skipped and count 0 where unanswered (AUDIT-C "Never").
+    - `rule`: a rule of its own for `positive` (MDQ's three parts) over `state` (how other
+      answers sort into 0..count-1, and those of them that make a score without an item).
+
+    Missing data follows D2 (`tally`): one missing item is prorated, more make the total
+    unknown, and a partly answered scale keeps the bounds of its total in `extra`.
+    """
+
+    instrument: Instrument
+    keys: tuple[str, ...]
+    cutoff: str
+    bands: tuple[tuple[int | str, str], ...] = ()
+    reversed: frozenset[str] = frozenset()
+    counted_from: Mapping[str, int] = field(default_factory=dict)
+    points: Mapping[str, Mapping[object, int]] = field(default_factory=dict)
+    cutoff_male: str | None = None
+    positive_below: bool = False
+    gate: Gate | None = None
+    zero_when: tuple[str, object] | None = None
+    rule: Callable[[Tally, int, Any], Score] | None = None
+    state: tuple[Callable[[Answers], int], int, tuple[str, ...]] | None = None
+    tables: tuple[Points, ...] = field(init=False, default=())  # derived: each item's points
+    item_max: int = field(init=False, default=0)  # derived: most points of any item (bounds)
+
+    def __post_init__(self) -> None:
+        tables = tuple(self._table(k) for k in self.keys)
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "item_max", max(max(t.values()) for t in tables))
+
+    def _table(self, key: str) -> Points:
+        options = [value for value, _ in self.instrument.item(key).options]
+        numbers = [v for v in options if type(v) is int]
+        ends = min(numbers, default=0) + max(numbers, default=1)  # reversed: ends - value
+        table: Points = {}
+        for v in options:
+            if key in self.counted_from and type(v) is int:
+                table[v] = int(v >= self.counted_from[key])
+            elif type(v) is int:
+                table[v] = ends - v if key in self.reversed else v
+            elif v in ("yes", "no"):
+                table[v] = int((v == "yes") != (key in self.reversed))
+        table.update(self.points.get(key, {}))
+        unscored = [v for v in options if v not in table]
+        if unscored:
+            raise ValueError(f"{key}: no points for option(s) {unscored!r}")
+        return table
+
+    @property
+    def key(self) -> str:
+        return self.instrument.key
+
+    def item_points(self, key: str, value: object) -> int | None:
+        """The points one answer scores (None: unanswered or unreadable, i.e. missing)."""
+        t = tally({key: value}, (key,), (self.tables[self.keys.index(key)],), 1)
+        return t.total if t.answered else None
+
+    def _states(self) -> tuple[Callable[[Answers], int] | None, int, tuple[str, ...]]:
+        """How answers outside the items sort into the states `rate` tells apart."""
+        if self.state is not None:
+            return self.state
+        if self.gate is not None:
+            gate = self.gate
+            return (lambda a: gate.state(a.get(gate.key))), 3, (gate.key,)
+        if self.cutoff_male is not None:  # `sex` alone makes no score: not a state key
+            return (lambda a: 1 if a.get("sex") == "male" else 0), 2, ()
+        return None, 1, ()
+
+    def rater(self, c: Cutoffs = DEFAULT_CUTOFFS) -> Callable[[Tally, int], Score]:
+        """rate(tally, state) -> Score with the practice's cutoffs `c` resolved once."""
+        cutoffs = (getattr(c, self.cutoff), getattr(c, self.cutoff_male or self.cutoff))
+        rule, gate, below = self.rule, self.gate, self.positive_below
+
+        def band_bounds(cutoff: Any) -> list[tuple[Any, str]]:
+            return [
+                (cutoff if b == "cutoff" else getattr(c, b) if type(b) is str else b, name)
+                for b, name in self.bands
+            ]
+
+        bands = (band_bounds(cutoffs[0]), band_bounds(cutoffs[1]))
+        by_sex = self.cutoff_male is not None
+
+        def rate(t: Tally, state: int = 0) -> Score:
+            sex = 1 if by_sex and state == 1 else 0  # AUDIT-C: state 1 is male
+            cutoff = cutoffs[sex]
+            if rule is not None:
+                return rule(t, state, cutoff)
+            if gate is not None and state == 1 and (not t.answered or t.low == 0):
+                return gate.closed
+            if not t.answered:
+                if gate is not None and state == 2:
+                    return Score(None, None, None, extra={"unknown": gate.unknown, **bounds(t)})
+                return NOT_ASKED
+            reached = at_least(t, cutoff)
+            positive = reached if not below or reached is None else not reached
+            band = band_for(t.total, bands[sex]) if bands[sex] else None
+            if gate is not None and state == 1:
+                return scored(t, positive, band, gate_contradiction=True)
+            return scored(t, positive, band)
+
+        return rate
+
+    def _skipped(self, answers: Answers) -> Answers:
+        """`zero_when`: the answers with the skipped items counted 0 where unanswered."""
+        if self.zero_when is None:
+            return answers
+        key, value = self.zero_when
+        if answers.get(key) != value:
+            return answers
+        return {**answers, **{k: 0 for k in self.keys if answers.get(k) is None}}
+
+    def score(self, answers: Answers, c: Cutoffs = DEFAULT_CUTOFFS) -> Score:
+        """The plain reading: tally the items, sort the state, rate (the reference)."""
+        answers = self._skipped(answers)
+        read, _, _ = self._states()
+        state = 0 if read is None else read(answers)
+        return self.rater(c)(tally(answers, self.keys, self.tables, self.item_max), state)
+
+    def scorer(self, c: Cutoffs = DEFAULT_CUTOFFS) -> Callable[[Answers], Score]:
+        """`score` with the cutoffs bound, precomputed per (state, points, answered)."""
+        read, count, state_keys = self._states()
+        rate = self.rater(c)
+        fast = sum_scorer(self.keys, self.tables, self.item_max, rate, read, count, state_keys)
+        if self.zero_when is None:
+            return fast
+        skipped = self._skipped
+
+        def score_skipping(answers: Answers) -> Score:
+            return fast(skipped(answers))
+
+        return score_skipping

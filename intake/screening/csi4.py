@@ -6,23 +6,7 @@ COUPLES domain). Item 1 is 0-6, items 2-4 are 0-5.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    ints,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import Instrument, Item, Scale
 
 KEYS = ("csi4_1", "csi4_2", "csi4_3", "csi4_4")
 HAPPINESS = (
@@ -50,8 +34,6 @@ AMOUNT_SCALE = (
     (4, "Almost completely"),
     (5, "Completely"),
 )
-MAXIMA = {"csi4_1": 6, "csi4_2": 5, "csi4_3": 5, "csi4_4": 5}
-
 INSTRUMENT = Instrument(
     key="csi4",
     name="CSI-4 (Couples Satisfaction Index, 4-item)",
@@ -80,26 +62,11 @@ INSTRUMENT = Instrument(
     ),
 )
 
-
-_TABLES = tuple(ints(0, MAXIMA[k]) for k in KEYS)
-
-
-def rate(t: Tally, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
-    """The Score of a CSI-4 tally: `positive` (distress) when below the cutoff (default 13.5)."""
-    if not t.answered:
-        return NOT_ASKED
-    if t.total is None:  # distress is known once even the bounds are below the cutoff
-        reached = at_least(t, cutoff)
-        return scored(t, None if reached is None else not reached)
-    distress = t.total < cutoff
-    return scored(t, distress, "distress" if distress else "no_distress")
-
-
-def score(answers: Answers, cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Score:
-    """Sum 0-21; `positive` (distress) when below the cutoff (default 13.5)."""
-    return rate(tally(answers, KEYS, _TABLES, 6), cutoff)
-
-
-def scorer(cutoff: float = DEFAULT_CUTOFFS.csi4_distress) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, 6, partial(rate, cutoff=cutoff))
+# Distress (`positive`) below the cutoff, 13.5 by default; the bands follow the cutoff.
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="csi4_distress",
+    positive_below=True,
+    bands=((0, "distress"), ("cutoff", "no_distress")),
+)

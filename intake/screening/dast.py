@@ -9,36 +9,11 @@ wins, D3) and `extra["gate_contradiction"]` is set.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    YES_1,
-    YES_NO,
-    Answers,
-    Instrument,
-    Item,
-    Points,
-    Score,
-    Tally,
-    at_least,
-    band_for,
-    bounds,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import YES_NO, Gate, Instrument, Item, Scale, Score
 
 KEYS = tuple(f"dast_{n}" for n in range(1, 11))
 BANDS = ((0, "none"), (1, "low"), (3, "moderate"), (6, "substantial"), (9, "severe"))
 REVERSED = frozenset({"dast_3"})
-
-
-def _opened(answers: Answers) -> bool:
-    n = answers.get("drug_times")
-    return type(n) is int and n >= 1
 
 
 _TEXTS = (
@@ -76,10 +51,7 @@ INSTRUMENT = Instrument(
     ),
     items=(
         DRUG_QUESTION,
-        *(
-            Item(k, t, YES_NO, asked_if=_opened, asked_if_text="drug_times is 1 or more")
-            for k, t in zip(KEYS, _TEXTS, strict=True)
-        ),
+        *(Item(k, t, YES_NO) for k, t in zip(KEYS, _TEXTS, strict=True)),
     ),
     source=(
         "Smith PC et al. A single-question screening test for drug use in primary care. Arch "
@@ -95,48 +67,18 @@ INSTRUMENT = Instrument(
 TOTAL_LOINC = "82667-7"
 
 
-_REVERSED_POINTS: dict[object, int] = {"yes": 0, "no": 1}
-_TABLES: tuple[Points, ...] = tuple(_REVERSED_POINTS if k in REVERSED else YES_1 for k in KEYS)
-_NONE_USED = Score(0, "none", False)  # immutable: shared by every intake
-
-
-def item_points(key: str, value: object) -> int | None:
-    """DAST point for one answer: yes = 1, except item 3 where no = 1."""
-    t = tally({key: value}, (key,), (_TABLES[KEYS.index(key)],), 1)
-    return t.total if t.answered else None
-
-
-# The drug question as the state `rate` needs: 0 unanswered or unreadable, 1 "none" (0 times),
-# 2 opened (1 or more times).
-_STATE_KEYS = ("drug_times",)
-
-
-def _state(answers: Answers) -> int:
-    n = answers.get("drug_times")
+def _drug_state(n: object) -> int:
+    """The drug question as a gate: 0 unanswered or unreadable, 1 none (0 times), 2 opened."""
     if type(n) is not int:
         return 0
     return 2 if n >= 1 else 1 if n == 0 else 0
 
 
-def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
-    """The Score of a DAST-10 tally given the drug question's state (`_state`)."""
-    if state == 1 and (not t.answered or t.low == 0):
-        return _NONE_USED
-    if not t.answered:
-        if state == 2:
-            return Score(None, None, None, extra={"unknown": "DAST-10 unanswered", **bounds(t)})
-        return NOT_ASKED
-    positive = at_least(t, cutoff)
-    if state == 1:
-        return scored(t, positive, band_for(t.total, BANDS), gate_contradiction=True)
-    return scored(t, positive, band_for(t.total, BANDS))
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.dast) -> Score:
-    """DAST-10 total 0-10 with bands; positive at >= cutoff (default 3)."""
-    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.dast) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (state, points, answered)."""
-    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 3, _STATE_KEYS)
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="dast",  # positive at >= 3 by default
+    bands=BANDS,
+    reversed=REVERSED,  # item 3 ("always able to stop"): no = 1
+    gate=Gate("drug_times", _drug_state, Score(0, "none", False), "DAST-10 unanswered"),
+)

@@ -5,25 +5,7 @@ The 0 anchor is "Not at all" (not "Not at all sure", a common misprint: Zorowitz
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    FREQUENCY_0_3,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    band_for,
-    ints,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import FREQUENCY_0_3, Instrument, Item, Scale
 
 KEYS = tuple(f"gad7_{n}" for n in range(1, 8))
 BANDS = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe"))
@@ -58,22 +40,5 @@ INSTRUMENT = Instrument(
     answer_loinc=((0, "LA6568-5"), (1, "LA6569-3"), (2, "LA6570-1"), (3, "LA6571-9")),
 )
 TOTAL_LOINC = "70274-6"
-_TABLES = (ints(0, 3),) * 7
 
-
-def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
-    """The Score of a GAD-7 tally: band, and positive at >= cutoff (default 10)."""
-    if not t.answered:
-        return NOT_ASKED
-    positive = at_least(t, cutoff)
-    return scored(t, positive, band_for(t.total, BANDS))
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Score:
-    """Sum of items 1-7 (0-21); positive at >= cutoff (default 10)."""
-    return rate(tally(answers, KEYS, _TABLES, 3), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.gad7_anx) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, 3, partial(rate, cutoff=cutoff))
+SCALE = Scale(INSTRUMENT, KEYS, cutoff="gad7_anx", bands=BANDS)  # positive at >= 10 by default

@@ -8,23 +8,7 @@ failing) makes it unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    YES_1,
-    YES_NO,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import NOT_ASKED, YES_NO, Answers, Instrument, Item, Scale, Score, Tally, scored
 
 KEYS = tuple(f"mdq_{n}" for n in range(1, 14))
 PROBLEM_OPTIONS = (
@@ -80,7 +64,6 @@ INSTRUMENT = Instrument(
         "(c) Hirschfeld; reproduced for clinical use."
     ),
 )
-_TABLES = (YES_1,) * 13
 # Questions 2 and 3 sorted into the three-valued parts of the rule: 0 = unanswered, 1 = holds,
 # 2 = fails, 3 = unreadable (unknown, though answered). `rate` sees only these states.
 # Anything else (another text, a number, a list) is 3. True/False are not keys, so they are 3 too.
@@ -113,7 +96,7 @@ def _and3(a: bool | None, b: bool | None, c: bool | None) -> bool | None:
     return None
 
 
-def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
+def _rule(t: Tally, state: int, cutoff: int) -> Score:
     """The Score from the question 1 tally and the questions 2-3 state (`_state`)."""
     same, problem = divmod(state, 4)
     if not t.answered and same == 0 and problem == 0:
@@ -129,11 +112,10 @@ def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
     return scored(t, _and3(part1, _PART[same], _PART[problem]))
 
 
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Score:
-    """Question 1 yes count 0-13; positive by the three-part rule."""
-    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.mdq_yes) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (state, points, answered)."""
-    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 16, _STATE_KEYS)
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="mdq_yes",  # question 1: >= 7 yes by default
+    rule=_rule,
+    state=(_state, 16, _STATE_KEYS),
+)

@@ -6,23 +6,7 @@ in the past month. The cutoff is configurable (default 4) pending a check agains
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    ints,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import Instrument, Item, Scale
 
 KEYS = ("oci4_1", "oci4_2", "oci4_3", "oci4_4")
 OPTIONS = ((0, "Not at all"), (1, "A little"), (2, "Moderately"), (3, "A lot"), (4, "Extremely"))
@@ -55,21 +39,5 @@ INSTRUMENT = Instrument(
         "Abramovitch et al. 2021 before go-live (clinical-reference.md 6)."
     ),
 )
-_TABLES = (ints(0, 4),) * 4
 
-
-def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
-    """The Score of an OCI-4 tally: positive at >= cutoff (default 4)."""
-    if not t.answered:
-        return NOT_ASKED
-    return scored(t, at_least(t, cutoff))
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.oci4) -> Score:
-    """Sum 0-16; positive at >= cutoff (default 4, configurable)."""
-    return rate(tally(answers, KEYS, _TABLES, 4), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.oci4) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, 4, partial(rate, cutoff=cutoff))
+SCALE = Scale(INSTRUMENT, KEYS, cutoff="oci4")  # positive at >= 4 by default (configurable)

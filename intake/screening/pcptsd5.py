@@ -8,34 +8,9 @@ reading wins, clinical-reference.md D3) and `extra["gate_contradiction"]` is set
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    YES_1,
-    YES_NO,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    bounds,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import YES_NO, Gate, Instrument, Item, Scale, Score
 
 KEYS = tuple(f"pcptsd5_{n}" for n in range(1, 6))
-_ASKED = "pcptsd5_exposure is yes"
-
-
-def _exposed(answers: Answers) -> bool:
-    return answers.get("pcptsd5_exposure") == "yes"
-
-
 _TEXTS = (
     "had nightmares about the event(s) or thought about the event(s) when you did not want to?",
     "tried hard not to think about the event(s) or went out of your way to avoid situations "
@@ -63,8 +38,6 @@ INSTRUMENT = Instrument(
                 key,
                 "In the past month, have you " + text,
                 YES_NO,
-                asked_if=_exposed,
-                asked_if_text=_ASKED,
             )
             for key, text in zip(KEYS, _TEXTS, strict=True)
         ),
@@ -76,36 +49,16 @@ INSTRUMENT = Instrument(
     ),
     wording_note="The form never asks for a description of the event (trauma-informed).",
 )
-_TABLES = (YES_1,) * 5
-_NOT_EXPOSED = Score(0, None, False)  # immutable: shared by every intake
 
 
-def _state(answers: Answers) -> int:
+def _exposure_state(exposure: object) -> int:
     """The gate: 0 = exposure unanswered, 1 = exposure `no`, 2 = anything else (`yes`)."""
-    exposure = answers.get("pcptsd5_exposure")
     return 0 if exposure is None else 1 if exposure == "no" else 2
 
 
-def rate(t: Tally, state: int, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
-    """The Score from the items 1-5 tally and the gate state (`_state`)."""
-    if state == 1 and (not t.answered or t.low == 0):
-        return _NOT_EXPOSED
-    if state == 0 and not t.answered:
-        return NOT_ASKED
-    if not t.answered:  # exposed, but none of the five answered
-        return Score(None, None, None, extra={"unknown": "items 1-5 unanswered", **bounds(t)})
-    positive = at_least(t, cutoff)
-    extra = {"gate_contradiction": True} if state == 1 else {}
-    return scored(t, positive, None, **extra)
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Score:
-    """Count of yes on items 1-5 when exposed; 0 and negative when exposure is no."""
-    return rate(tally(answers, KEYS, _TABLES, 1), _state(answers), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.pcptsd5) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (gate state, points, answered)."""
-    return sum_scorer(
-        KEYS, _TABLES, 1, partial(rate, cutoff=cutoff), _state, 3, ("pcptsd5_exposure",)
-    )
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="pcptsd5",  # count of yes; positive at >= 3 by default
+    gate=Gate("pcptsd5_exposure", _exposure_state, Score(0, None, False), "items 1-5 unanswered"),
+)

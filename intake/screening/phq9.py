@@ -6,25 +6,7 @@ refusal never lowers the total (clinical-reference.md D1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    FREQUENCY_0_3,
-    NOT_ASKED,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    band_for,
-    ints,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import FREQUENCY_0_3, Instrument, Item, Scale
 
 KEYS = tuple(f"phq9_{n}" for n in range(1, 10))
 BANDS = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"), (20, "severe"))
@@ -81,23 +63,10 @@ INSTRUMENT = Instrument(
 TOTAL_LOINC = "44261-6"
 
 
-ITEM_MAX = 3
-_TABLES = (*(ints(0, 3),) * 8, {**ints(0, 3), "refused": 1})
-
-
-def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
-    """The Score of a PHQ-9 tally: band, and positive at >= cutoff (default 10)."""
-    if not t.answered:
-        return NOT_ASKED
-    positive = at_least(t, cutoff)
-    return scored(t, positive, band_for(t.total, BANDS))
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Score:
-    """Sum of items 1-9 (0-27), item 9 `refused` = 1; positive at >= cutoff (default 10)."""
-    return rate(tally(answers, KEYS, _TABLES, ITEM_MAX), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.phq9_dep) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, ITEM_MAX, partial(rate, cutoff=cutoff))
+SCALE = Scale(
+    INSTRUMENT,
+    KEYS,
+    cutoff="phq9_dep",  # positive at >= 10 by default
+    bands=BANDS,
+    points={"phq9_9": {"refused": 1}},  # a refusal never lowers the total (D1)
+)

@@ -30,8 +30,6 @@ INSTRUMENT = Instrument(
             "harm_others_intent",
             "Do you intend to act on these thoughts?",
             YES_NO,
-            asked_if=lambda a: a.get("harm_others") == "yes",
-            asked_if_text="harm_others is yes",
         ),
         Item(
             "self_injury",

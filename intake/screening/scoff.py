@@ -6,24 +6,7 @@ part of the score.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
-from .base import (
-    DEFAULT_CUTOFFS,
-    NOT_ASKED,
-    YES_1,
-    YES_NO,
-    Answers,
-    Instrument,
-    Item,
-    Score,
-    Tally,
-    at_least,
-    scored,
-    sum_scorer,
-    tally,
-)
+from .base import YES_NO, Answers, Instrument, Item, Scale
 
 KEYS = tuple(f"scoff_{n}" for n in range(1, 6))
 
@@ -55,24 +38,8 @@ INSTRUMENT = Instrument(
         "(Sick, Control, One stone, Fat, Food). The stem is the practice's own."
     ),
 )
-_TABLES = (YES_1,) * 5
 
-
-def rate(t: Tally, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
-    """The Score of a SCOFF tally: positive at >= cutoff (default 2)."""
-    if not t.answered:
-        return NOT_ASKED
-    return scored(t, at_least(t, cutoff))
-
-
-def score(answers: Answers, cutoff: int = DEFAULT_CUTOFFS.scoff) -> Score:
-    """Count of yes 0-5; positive at >= cutoff (default 2)."""
-    return rate(tally(answers, KEYS, _TABLES, 1), cutoff)
-
-
-def scorer(cutoff: int = DEFAULT_CUTOFFS.scoff) -> Callable[[Answers], Score]:
-    """`score` with the cutoff bound, precomputed per (points, answered) (see sum_scorer)."""
-    return sum_scorer(KEYS, _TABLES, 1, partial(rate, cutoff=cutoff))
+SCALE = Scale(INSTRUMENT, KEYS, cutoff="scoff")  # count of yes; positive at >= 2 by default
 
 
 def bmi(answers: Answers) -> float | None:

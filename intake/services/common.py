@@ -1,19 +1,33 @@
-"""Helpers every use case shares: the audit trail, who the coordinators are, who is on call."""
+"""Helpers every use case shares: references, keyed pseudonyms, serialized sections, ranks.
+
+The audit trail (`intake.audit`) and who is there to be told (`intake.staffing`) live below
+the services, so the outbox can use them too; they are re-exported here for the use cases.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from intake.audit import audit
 from intake.extensions import db
-from intake.models import AuditEvent, OnCallShift, Role, User
+from intake.staffing import clinical_director, coordinators, on_call
 from intake.triage import URGENCIES
+
+__all__ = [
+    "audit",
+    "clinical_director",
+    "coordinators",
+    "keyed_hash",
+    "new_reference",
+    "on_call",
+    "serialize",
+    "urgency_rank",
+]
 
 _REF_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 
@@ -50,52 +64,3 @@ def serialize(name: str) -> None:
 
 def urgency_rank(urgency: str | None) -> int:
     return URGENCIES.index(urgency) if urgency in URGENCIES else 9
-
-
-def audit(
-    action: str,
-    object_type: str,
-    object_id: object,
-    *,
-    actor: User | None = None,
-    ip: str | None = None,
-    **detail: Any,
-) -> None:
-    """Add an audit row to the current transaction (the caller commits). Ids and codes only."""
-    db.session.add(
-        AuditEvent(
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            actor_user_id=actor.id if actor is not None else None,
-            ip=ip,
-            detail=detail,
-        )
-    )
-
-
-def coordinators() -> list[User]:
-    """Active intake coordinators: told about every queue's unassigned and overdue items."""
-    return list(
-        db.session.scalars(
-            select(User).where(User.role == Role.STAFF, User.active.is_(True)).order_by(User.id)
-        )
-    )
-
-
-def clinical_director() -> User | None:
-    """The user named by CLINICAL_DIRECTOR_EMAIL, if active."""
-    email = (current_app.config.get("CLINICAL_DIRECTOR_EMAIL") or "").strip().lower()
-    if not email:
-        return None
-    return db.session.scalar(
-        select(User).where(func.lower(User.email) == email, User.active.is_(True))
-    )
-
-
-def on_call(at: datetime) -> OnCallShift | None:
-    return db.session.scalar(
-        select(OnCallShift)
-        .where(OnCallShift.starts_at <= at, OnCallShift.ends_at > at)
-        .order_by(OnCallShift.starts_at.desc(), OnCallShift.id.desc())
-    )

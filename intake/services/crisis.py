@@ -1,7 +1,7 @@
 """Crisis alerts and their acknowledgement (clinical-rules.md section 6).
 
 An alert goes at once to the on-call clinician, the backup and every coordinator; whoever of
-them acknowledges it stops the escalations (intake.escalation.deadlines).
+them acknowledges it stops the escalations (intake.services.deadlines).
 """
 
 from __future__ import annotations

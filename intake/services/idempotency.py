@@ -23,12 +23,9 @@ from sqlalchemy import delete, select
 
 from intake.extensions import db
 from intake.models import ApiIdempotencyKey, Intake, as_utc, utcnow
+from intake.services.errors import KeyReused
 
 TTL = timedelta(hours=24)
-
-
-class KeyReused(Exception):
-    """This client sent this Idempotency-Key before with a different body."""
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,11 @@ from intake import notifications
 from intake.extensions import db
 from intake.models import Intake, Notification, utcnow
 from intake.services.common import audit, keyed_hash, serialize
+from intake.services.errors import RecipientLimited
 
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=1)
-
-
-class RecipientLimited(Exception):
-    """The address had its hourly share of patient emails: nothing was written."""
 
 
 def recipient_key(address: str) -> str:

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import ApiClient, Intake, IntakeStatus, Notification, utcnow
-from intake.services.assignments import queue_for_coordinators
 from intake.services.common import keyed_hash, serialize
+from intake.services.offers import queue_for_coordinators
 
 VOLUME_FLAG = "volume"  # an intake-level flag, added after triage (not a rules flag)
 WINDOW = timedelta(hours=1)

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from intake import jobs, notifications
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, NotificationKind, utcnow
-from intake.services.assignments import queue_for_coordinators, route
 from intake.services.common import audit, new_reference, urgency_rank
 from intake.services.crisis import crisis_alert_rows
+from intake.services.errors import RecipientLimited
 from intake.services.idempotency import ClientKey, earlier, remember
-from intake.services.recipients import RecipientLimited, patient_email
+from intake.services.offers import offer_or_queue, queue_for_coordinators
+from intake.services.recipients import patient_email
 from intake.services.sources import Origin, hold_for_volume, over_cap
 from intake.triage import Decision, default_ruleset, triage_with_history
 from intake.validation import ValidationFailed, age_on, clean_answers, clean_contact
@@ -126,7 +127,7 @@ def _write(intake: Intake, decision: Decision, source: str, origin: Origin | Non
     elif over_cap(intake, origin):
         rows += hold_for_volume(intake)
     else:
-        rows += route(intake)
+        rows += offer_or_queue(intake)
     try:
         confirmation = patient_email(
             NotificationKind.PATIENT_CONFIRMATION, intake, f"confirmation:{intake.id}"
@@ -135,7 +136,7 @@ def _write(intake: Intake, decision: Decision, source: str, origin: Origin | Non
         confirmation = None  # the intake stands; only the courtesy email is not sent
     if confirmation is not None:
         rows.append(confirmation)
-    return notifications.ids(rows)
+    return notifications.flush_ids(rows)
 
 
 def _apply_decision(intake: Intake, decision: Decision) -> None:

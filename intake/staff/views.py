@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intake import notifications, queries, services
@@ -12,9 +12,11 @@ from intake.auth import role_required
 from intake.extensions import db
 from intake.models import Intake, NotificationStatus, Role, as_utc, utcnow
 from intake.screening import INSTRUMENTS
-from intake.services import audit
-from intake.staff import bp
+from intake.services import outbox as outbox_service
+from intake.services import records
 from intake.triage import default_ruleset
+
+bp = Blueprint("staff", "intake.staff", url_prefix="/staff")
 
 STAFF = (Role.STAFF, Role.ADMIN)
 # SQLite hands back naive datetimes (every stored time is UTC): `{{ t|as_utc }}` before arithmetic.
@@ -36,8 +38,7 @@ def intake_detail(intake_id: int) -> Any:
     intake = queries.intake_detail(intake_id)
     if intake is None or not intake.seen_by_staff:
         abort(404)
-    audit("intake.viewed", "intake", intake.id, actor=current_user, ip=request.remote_addr)
-    db.session.commit()
+    records.record_viewed(intake.id, current_user, request.remote_addr)
     # The commit expires what was loaded; the reload keeps the query's eager-load options.
     return render_template(
         "staff/intake.html", intake=intake, instruments=INSTRUMENTS, now=utcnow(), staff=True
@@ -102,7 +103,7 @@ def outbox() -> Any:
 @bp.post("/notifications/<int:notification_id>/retry")
 @role_required(*STAFF)
 def retry_notification(notification_id: int) -> Any:
-    if notifications.retry_dead(notification_id, current_user):
+    if outbox_service.retry_dead(notification_id, current_user):
         flash("The message was queued again.", "info")
     else:
         flash("That message is not waiting for a retry.", "error")

@@ -1,11 +1,12 @@
 """Rules compiled to Python: one function for all sections of rules.toml, built once per load.
 
-The rules stay data; this is only how the engine runs them. Each condition (already validated by
-conditions.py) becomes a Python expression that does exactly what its closure does, and the
-sections become one function with the rules as consecutive `if` statements, so a decision costs
-no call per condition and no loop over rule objects. Values from the rules file reach the code
-as literals (strings, whole numbers, booleans) or as named constants, never as text to parse.
-`sections.interpreted` is the plain reading of the same rules; tests check the two agree.
+The rules stay data; this is only how the engine runs them. Each rule's condition object
+(conditions.py) writes itself as a Python expression that means exactly what its `__call__`
+does, and the sections become one function with the rules as consecutive `if` statements, so a
+decision costs no call per condition and no loop over rule objects. Values from the rules file
+reach the code as literals (strings, whole numbers, booleans) or as named constants, never as
+text to parse. `sections.interpreted` runs the same condition objects by calling them; tests
+check the two agree. `flask rules compiled` prints the generated source.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ from __future__ import annotations
 import linecache
 import re
 from collections import Counter
-from collections.abc import Mapping
 from itertools import count
 from typing import Any
 
-from intake.screening import NOT_ASKED
-
-from .conditions import UNANSWERED
 from .model import FROM_PREFERENCE, Rule
 from .sections import PREFERENCES, RANK, Sections
 from .vocabulary import URGENCIES
 
-# Names every section function binds first; expressions below read only these and constants.
+# Names every section function binds first; expressions read only these and constants.
 _PROLOGUE = """\
     g = f.answers.get
     sc = f.scores
@@ -32,115 +29,29 @@ _PROLOGUE = """\
     cs = f.concerns
     fl = f.flags
     add = reasons.append"""
-_NUM = (int, float)
 _serial = count(1)
 
 
 class _Emitter:
-    """Turns validated conditions into expressions; collects the constants they name."""
+    """Collects the constants the conditions' expressions name (model.Emit)."""
 
     def __init__(self) -> None:
-        self.names: dict[str, object] = {
-            "_NUM": _NUM,
-            "_NOT_ASKED": NOT_ASKED,
-            "_UNANSWERED": UNANSWERED,
-        }
+        self.names: dict[str, object] = {}
 
     def const(self, value: object) -> str:
         if value is None or type(value) in (str, int, bool):
             return repr(value)
         if type(value) is tuple and all(v is None or type(v) in (str, int, bool) for v in value):
             return repr(value)
+        for name, known in self.names.items():  # one name per constant, however often used
+            if known is value:
+                return name
         name = f"_k{len(self.names)}"
         self.names[name] = value
         return name
 
-    def cond(self, c: Mapping[str, Any]) -> str:
-        """The expression for one condition; mirrors conditions.compile_condition."""
-        if "all" in c or "any" in c:
-            op = "all" if "all" in c else "any"
-            parts = [self.cond(p) for p in c[op]]
-            joiner = " and " if op == "all" else " or "
-            return parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"
-        if "not" in c:
-            return f"(not {self.cond(c['not'])})"
-        if "key" in c:
-            return self._key(c)
-        if "score" in c:
-            return self._score(c)
-        ((op, value),) = c.items()
-        return self._simple(op, value)
-
-    def _simple(self, op: str, value: Any) -> str:
-        k = self.const
-        if op == "always":
-            return "True"
-        if op == "domain":
-            return f"(dm[{k(value)}] is True)"
-        if op == "domain_any":
-            return "(" + " or ".join(f"dm[{k(d)}] is True" for d in value) + ")"
-        if op == "flag":
-            return f"({k(value)} in fl)"
-        if op == "concern":
-            return f"({k(value)} in cs)"
-        if op == "concern_any":
-            return f"(not {k(frozenset(value))}.isdisjoint(cs))"
-        if op == "none_answered":
-            return "(" + " and ".join(f"sc[{k(p)}] is _NOT_ASKED" for p in value) + ")"
-        if op == "text_matches":
-            return "f.crisis_text"
-        if op == "urgency":
-            return f"(f.urgency == {k(value)})"
-        if op == "line":
-            return f"(f.line == {k(value)})"
-        raise ValueError(f"unknown operator {op!r}")  # the loader has rejected it already
-
-    def _key(self, c: Mapping[str, Any]) -> str:
-        key = self.const(c["key"])
-        ((op, value),) = ((o, v) for o, v in c.items() if o != "key")
-        if op == "answered":
-            return f"(g({key}) not in _UNANSWERED)" if value else f"(g({key}) in _UNANSWERED)"
-        if op == "eq" and isinstance(value, str):
-            return f"(g({key}) == {self.const(value)})"
-        if op == "in" and all(isinstance(v, str) for v in value):
-            return f"(g({key}) in {self.const(tuple(value))})"
-        return self._comparison(op, value, f"g({key})")
-
-    def _score(self, c: Mapping[str, Any]) -> str:
-        subject = f"sc[{self.const(c['score'])}]"
-        ((op, value),) = ((o, v) for o, v in c.items() if o != "score")
-        if op == "positive":
-            return f"({subject}.positive is {value!r})"
-        if op == "band":
-            return f"({subject}.band == {self.const(value)})"
-        if op == "in":
-            return f"({subject}.band in {self.const(tuple(value))})"
-        if op == "between":
-            lo, hi = (self.const(v) for v in value)
-            low, high = self._bound(subject, "low", "_l"), self._bound(subject, "high", "_h")
-            both = f"(_l := {low}) is not None and (_h := {high}) is not None"
-            return f"({both} and {lo} <= _l and _h <= {hi})"
-        if op == "eq":
-            return self._comparison(op, value, f"{subject}.score")
-        side = "low" if op in ("gte", "gt") else "high"
-        return self._comparison(op, value, self._bound(subject, side, "_b"))
-
-    def _bound(self, subject: str, side: str, var: str) -> str:
-        """conditions.bound: the total when known, else the bound of a partly answered scale."""
-        return (
-            f"({var} if ({var} := (_s := {subject}).score) is not None else _s.extra.get({side!r}))"
-        )
-
-    def _comparison(self, op: str, value: Any, get: str) -> str:
-        v = self.const(value)
-        if op == "eq":
-            return f"((_v := {get}) == {v} and type(_v) is {self.const(type(value))})"
-        if op == "ne":
-            return f"((_v := {get}) is not None and _v != {v})"
-        if op == "in":
-            return f"((_v := {get}) in {self.const(tuple(value))} and type(_v) is not bool)"
-        sign = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}[op]
-        return f"(type(_v := {get}) in _NUM and _v {sign} {v})"
+    def cond(self, rule: Rule) -> str:
+        return rule.when.source(self)
 
 
 def _then(e: _Emitter, rule: Rule, *body: str) -> list[str]:
@@ -188,7 +99,7 @@ def compiled(
     ]
     for r in urgency_rules:
         assert r.urgency is not None  # noqa: S101 - the loader guarantees it
-        test = e.cond(r.condition)
+        test = e.cond(r)
         if r.fallback:  # "anything else": only when no rule fired before it
             test = f"level == {last + 1} and {test}"
         rank = RANK[r.urgency]
@@ -200,7 +111,7 @@ def compiled(
         assert r.raise_max is not None  # noqa: S101
         cap, by = RANK[r.raise_max], r.raise_by
         src += [
-            f"    if {e.cond(r.condition)}:",
+            f"    if {e.cond(r)}:",
             *_then(
                 e,
                 r,
@@ -214,7 +125,7 @@ def compiled(
     for n, r in enumerate(line_rules):
         keyword = "elif" if n else "if"
         src += [
-            f"    {keyword} {e.cond(r.condition)}:",
+            f"    {keyword} {e.cond(r)}:",
             *_then(e, r),
             f"        line = {e.const(r.line)}",
         ]
@@ -226,12 +137,12 @@ def compiled(
 
     src.append("    # [[flags]]: every rule that matches adds its flags")
     for r in flag_rules:
-        src += [f"    if {e.cond(r.condition)}:", *_then(e, r)]
+        src += [f"    if {e.cond(r)}:", *_then(e, r)]
 
     src.append("    # [[modality]]: the first rule that matches decides")
     for r in modality_rules:
         chosen = r.modality or "either"
-        src += [f"    if {e.cond(r.condition)}:", *_then(e, r)]
+        src += [f"    if {e.cond(r)}:", *_then(e, r)]
         if chosen == FROM_PREFERENCE:
             src += [
                 "        pref = g('modality_preference')",

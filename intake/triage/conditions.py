@@ -1,4 +1,4 @@
-"""The rule condition language: TOML tables compiled once into closures over `Facts`.
+"""The rule condition language: TOML tables parsed once into condition objects over `Facts`.
 
 A condition is one inline table:
 
@@ -24,6 +24,14 @@ of its total when they settle it: `gte`/`gt` hold when the answered items' sum a
 the value (the lower bound), `lte`/`lt` when even every missing item at its maximum stays within
 it (the upper bound), `between` when both bounds lie inside. `eq`, `band` and `in` need a known
 total.
+
+One engine, two ways to run it. Each condition class below says what it means twice, side by
+side: `__call__(facts)` evaluates it (the reading `sections.interpreted` runs), and
+`source(emit)` gives the same test as one Python expression (what `codegen.compiled` joins into
+the function `triage` runs). The expression reads only the locals codegen's prologue binds
+(`g` = answers.get, `sc` scores, `dm` domains, `cs` concerns, `fl` flags, `f` the facts) and
+the constants `emit.const` names. Tests run both over generated answers and require the same
+decisions (tests/unit/test_fast_paths.py).
 """
 
 from __future__ import annotations
@@ -34,14 +42,315 @@ from typing import Any
 
 from intake.screening import NOT_ASKED, PREFIXES, Score
 
-from .model import Facts, Predicate, RulesetError
+from .model import Condition, Emit, Facts, RulesetError
 from .vocabulary import CONCERNS, DOMAINS, FLAGS, SERVICE_LINES, URGENCIES, VOCABULARY
 
 _CMP = ("eq", "ne", "in", "gte", "gt", "lte", "lt")
 _KEY_OPS = frozenset((*_CMP, "answered"))
 _SCORE_OPS = frozenset(("eq", "gte", "gt", "lte", "lt", "between", "positive", "band", "in"))
 _LATE_SECTIONS = {"line": ("flags", "modality"), "urgency": ("raise", "flags", "modality")}
+_SIGN = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+_NUM = (int, float)
 UNANSWERED: tuple[object, ...] = (None, "", [], ())  # `answered = false` for these values
+
+
+# --- combinators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    parts: tuple[Condition, ...]
+
+    def __call__(self, f: Facts) -> bool:
+        for p in self.parts:
+            if not p(f):
+                return False
+        return True
+
+    def source(self, e: Emit) -> str:
+        return "(" + " and ".join(p.source(e) for p in self.parts) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    parts: tuple[Condition, ...]
+
+    def __call__(self, f: Facts) -> bool:
+        for p in self.parts:
+            if p(f):
+                return True
+        return False
+
+    def source(self, e: Emit) -> str:
+        return "(" + " or ".join(p.source(e) for p in self.parts) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    inner: Condition
+
+    def __call__(self, f: Facts) -> bool:
+        return not self.inner(f)
+
+    def source(self, e: Emit) -> str:
+        return f"(not {self.inner.source(e)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    def __call__(self, f: Facts) -> bool:
+        return True
+
+    def source(self, e: Emit) -> str:
+        return "True"
+
+
+# --- the decision so far, domains, concerns -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DomainIs:
+    """Any of `domains` is True (one for `domain`, several for `domain_any`)."""
+
+    domains: tuple[str, ...]
+
+    def __call__(self, f: Facts) -> bool:
+        for d in self.domains:
+            if f.domains.get(d) is True:
+                return True
+        return False
+
+    def source(self, e: Emit) -> str:
+        return "(" + " or ".join(f"dm[{e.const(d)}] is True" for d in self.domains) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class HasFlag:
+    name: str
+
+    def __call__(self, f: Facts) -> bool:
+        return self.name in f.flags
+
+    def source(self, e: Emit) -> str:
+        return f"({e.const(self.name)} in fl)"
+
+
+@dataclass(frozen=True, slots=True)
+class Stated:
+    """Any of `concerns` was stated by the person (`concern`, `concern_any`)."""
+
+    concerns: frozenset[str]
+
+    def __call__(self, f: Facts) -> bool:
+        return not self.concerns.isdisjoint(f.concerns)
+
+    def source(self, e: Emit) -> str:
+        if len(self.concerns) == 1:
+            (c,) = self.concerns
+            return f"({e.const(c)} in cs)"
+        return f"(not {e.const(self.concerns)}.isdisjoint(cs))"
+
+
+@dataclass(frozen=True, slots=True)
+class NoneAnswered:
+    prefixes: tuple[str, ...]
+
+    def __call__(self, f: Facts) -> bool:
+        for p in self.prefixes:
+            if f.scores[p] is not NOT_ASKED:
+                return False
+        return True
+
+    def source(self, e: Emit) -> str:
+        tests = (f"sc[{e.const(p)}] is {e.const(NOT_ASKED)}" for p in self.prefixes)
+        return "(" + " and ".join(tests) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisText:
+    def __call__(self, f: Facts) -> bool:
+        return f.crisis_text
+
+    def source(self, e: Emit) -> str:
+        return "f.crisis_text"
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedIs:
+    """The urgency (`field` "urgency") or service line ("line") decided so far equals `value`."""
+
+    field: str
+    value: str
+
+    def __call__(self, f: Facts) -> bool:
+        return bool((f.urgency if self.field == "urgency" else f.line) == self.value)
+
+    def source(self, e: Emit) -> str:
+        return f"(f.{self.field} == {e.const(self.value)})"
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """`answered = true|false`: the answer is (not) one of UNANSWERED."""
+
+    key: str
+    answered: bool
+
+    def __call__(self, f: Facts) -> bool:
+        return (f.answers.get(self.key) not in UNANSWERED) is self.answered
+
+    def source(self, e: Emit) -> str:
+        op = "not in" if self.answered else "in"
+        return f"(g({e.const(self.key)}) {op} {e.const(UNANSWERED)})"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerIn:
+    """The answer is one of `choices`, all text (the commonest shape: `eq` or `in` a word)."""
+
+    key: str
+    choices: tuple[str, ...]  # a tuple, not a set: an unhashable answer must not raise
+
+    def __call__(self, f: Facts) -> bool:
+        return f.answers.get(self.key) in self.choices
+
+    def source(self, e: Emit) -> str:
+        key = e.const(self.key)
+        if len(self.choices) == 1:
+            return f"(g({key}) == {e.const(self.choices[0])})"
+        return f"(g({key}) in {e.const(self.choices)})"
+
+
+def _compare(op: str, value: Any, v: Any) -> bool:
+    """`v op value` as the rules mean it: a missing, boolean or mistyped `v` is never a match."""
+    if op == "eq":
+        return bool(v == value and type(v) is type(value))
+    if op == "ne":
+        return bool(v is not None and v != value)
+    if op == "in":
+        return v in value and type(v) is not bool
+    if type(v) not in _NUM:
+        return False
+    if op == "gte":
+        return bool(v >= value)
+    if op == "gt":
+        return bool(v > value)
+    if op == "lte":
+        return bool(v <= value)
+    return bool(v < value)
+
+
+def _compare_source(e: Emit, op: str, value: Any, get: str) -> str:
+    """The expression of `_compare(op, value, <get>)`."""
+    v = e.const(value)
+    if op == "eq":
+        return f"((_v := {get}) == {v} and type(_v) is {e.const(type(value))})"
+    if op == "ne":
+        return f"((_v := {get}) is not None and _v != {v})"
+    if op == "in":
+        return f"((_v := {get}) in {v} and type(_v) is not bool)"
+    return f"(type(_v := {get}) in {e.const(_NUM)} and _v {_SIGN[op]} {v})"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCompare:
+    """Any other comparison of an answer (numbers, choices with whole-number values)."""
+
+    key: str
+    op: str  # one of _CMP
+    value: Any  # a tuple for `in`
+
+    def __call__(self, f: Facts) -> bool:
+        return _compare(self.op, self.value, f.answers.get(self.key))
+
+    def source(self, e: Emit) -> str:
+        return _compare_source(e, self.op, self.value, f"g({e.const(self.key)})")
+
+
+# --- scores --------------------------------------------------------------------------------
+
+
+def bound(s: Score, side: str) -> Any:
+    """The total when known, else the `low` or `high` bound of a partly answered scale (D2)."""
+    return s.score if s.score is not None else s.extra.get(side)
+
+
+def _bound_source(e: Emit, prefix: str, side: str, var: str) -> str:
+    subject = f"sc[{e.const(prefix)}]"
+    return f"({var} if ({var} := (_s := {subject}).score) is not None else _s.extra.get({side!r}))"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreIs:
+    """`positive = true|false` (`what` "positive") or the band is one of `values` ("band")."""
+
+    prefix: str
+    what: str
+    values: tuple[Any, ...]
+
+    def __call__(self, f: Facts) -> bool:
+        s = f.scores[self.prefix]
+        if self.what == "positive":
+            return s.positive is self.values[0]
+        return s.band in self.values
+
+    def source(self, e: Emit) -> str:
+        subject = f"sc[{e.const(self.prefix)}]"
+        if self.what == "positive":
+            return f"({subject}.positive is {self.values[0]!r})"
+        if len(self.values) == 1:
+            return f"({subject}.band == {e.const(self.values[0])})"
+        return f"({subject}.band in {e.const(self.values)})"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCompare:
+    """`eq` on a known total; `gte`/`gt` on the lower bound, `lte`/`lt` on the upper (D2)."""
+
+    prefix: str
+    op: str
+    value: int | float
+
+    def __call__(self, f: Facts) -> bool:
+        s = f.scores[self.prefix]
+        if self.op == "eq":
+            return _compare("eq", self.value, s.score)
+        return _compare(
+            self.op, self.value, bound(s, "low" if self.op in ("gte", "gt") else "high")
+        )
+
+    def source(self, e: Emit) -> str:
+        if self.op == "eq":
+            return _compare_source(e, "eq", self.value, f"sc[{e.const(self.prefix)}].score")
+        side = "low" if self.op in ("gte", "gt") else "high"
+        return _compare_source(e, self.op, self.value, _bound_source(e, self.prefix, side, "_b"))
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBetween:
+    """Both bounds of the total (the total itself when known) lie in [low, high]."""
+
+    prefix: str
+    low: int | float
+    high: int | float
+
+    def __call__(self, f: Facts) -> bool:
+        s = f.scores[self.prefix]
+        low, high = bound(s, "low"), bound(s, "high")
+        return low is not None and high is not None and self.low <= low and high <= self.high
+
+    def source(self, e: Emit) -> str:
+        low = _bound_source(e, self.prefix, "low", "_l")
+        high = _bound_source(e, self.prefix, "high", "_h")
+        lo, hi = e.const(self.low), e.const(self.high)
+        both = f"(_l := {low}) is not None and (_h := {high}) is not None"
+        return f"({both} and {lo} <= _l and _h <= {hi})"
+
+
+# --- parsing -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +379,8 @@ def _str_list(value: object, allowed: tuple[str, ...], what: str, where: Where) 
     return tuple(value)
 
 
-def compile_condition(cond: object, where: Where) -> Predicate:
-    """Validate one condition table and return its predicate; RulesetError on any problem."""
+def compile_condition(cond: object, where: Where) -> Condition:
+    """Validate one condition table and return its condition object; RulesetError on a problem."""
     if not isinstance(cond, Mapping) or not cond:
         raise where.error(f"a condition must be a non-empty table, got {cond!r}")
     if "all" in cond or "any" in cond:
@@ -81,13 +390,14 @@ def compile_condition(cond: object, where: Where) -> Predicate:
         parts = cond[op]
         if not isinstance(parts, list) or not parts:
             raise where.error(f"'{op}' needs a non-empty list of conditions")
-        preds = tuple(compile_condition(p, where) for p in parts)
-        return _all_of(preds) if op == "all" else _any_of(preds)
+        conditions = tuple(compile_condition(p, where) for p in parts)
+        if len(conditions) == 1:
+            return conditions[0]
+        return All(conditions) if op == "all" else AnyOf(conditions)
     if "not" in cond:
         if len(cond) != 1:
             raise where.error("'not' must stand alone")
-        inner = compile_condition(cond["not"], where)
-        return lambda f: not inner(f)
+        return Not(compile_condition(cond["not"], where))
     if "key" in cond:
         return _compile_key(cond, where)
     if "score" in cond:
@@ -101,72 +411,34 @@ def compile_condition(cond: object, where: Where) -> Predicate:
     return _compile_simple(op, value, where)
 
 
-def _all_of(preds: tuple[Predicate, ...]) -> Predicate:
-    # Plain loops and unrolled pairs: measurably faster than all(<generator>) on the hot path.
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda f: a(f) and b(f)
-
-    def every(f: Facts) -> bool:
-        for p in preds:
-            if not p(f):
-                return False
-        return True
-
-    return every
-
-
-def _any_of(preds: tuple[Predicate, ...]) -> Predicate:
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda f: a(f) or b(f)
-
-    def some(f: Facts) -> bool:
-        for p in preds:
-            if p(f):
-                return True
-        return False
-
-    return some
-
-
-def _compile_simple(op: str, value: object, where: Where) -> Predicate:
+def _compile_simple(op: str, value: object, where: Where) -> Condition:
     if op == "always":
         if value is not True:
             raise where.error("'always' must be true")
-        return lambda f: True
+        return Always()
     if op == "domain":
-        (d,) = _str_list([value], DOMAINS, "domain", where)
-        return lambda f: f.domains.get(d) is True
+        return DomainIs(_str_list([value], DOMAINS, "domain", where))
     if op == "domain_any":
-        ds = _str_list(value, DOMAINS, "domain", where)
-        return lambda f: any(f.domains.get(d) is True for d in ds)
+        return DomainIs(_str_list(value, DOMAINS, "domain", where))
     if op == "flag":
         (name,) = _str_list([value], FLAGS, "flag", where)
-        return lambda f: name in f.flags
+        return HasFlag(name)
     if op == "concern":
-        (c,) = _str_list([value], CONCERNS, "concern", where)
-        return lambda f: c in f.concerns
+        return Stated(frozenset(_str_list([value], CONCERNS, "concern", where)))
     if op == "concern_any":
-        cs = frozenset(_str_list(value, CONCERNS, "concern", where))
-        return lambda f: not cs.isdisjoint(f.concerns)
+        return Stated(frozenset(_str_list(value, CONCERNS, "concern", where)))
     if op == "none_answered":
-        ps = _str_list(value, PREFIXES, "instrument", where)
-        return lambda f: all(f.scores[p] is NOT_ASKED for p in ps)
+        return NoneAnswered(_str_list(value, PREFIXES, "instrument", where))
     if op == "text_matches":
         if value not in where.word_lists:
             raise where.error(f"unknown word list {value!r}")
-        return lambda f: f.crisis_text
+        return CrisisText()
     if op == "urgency":
         (u,) = _str_list([value], URGENCIES, "urgency", where)
-        return lambda f: f.urgency == u
+        return DecidedIs("urgency", u)
     if op == "line":
         (line,) = _str_list([value], SERVICE_LINES, "service line", where)
-        return lambda f: f.line == line
+        return DecidedIs("line", line)
     raise where.error(f"unknown operator '{op}'")
 
 
@@ -180,7 +452,7 @@ def _one_op(cond: Mapping[str, Any], subject: str, ops: frozenset[str], where: W
     return rest[0]
 
 
-def _compile_key(cond: Mapping[str, Any], where: Where) -> Predicate:
+def _compile_key(cond: Mapping[str, Any], where: Where) -> Condition:
     key = cond["key"]
     spec = VOCABULARY.get(key) if isinstance(key, str) else None
     if spec is None:
@@ -190,11 +462,7 @@ def _compile_key(cond: Mapping[str, Any], where: Where) -> Predicate:
     if op == "answered":
         if not isinstance(value, bool):
             raise where.error("'answered' must be true or false")
-        return (
-            (lambda f: f.answers.get(key) not in UNANSWERED)
-            if value
-            else (lambda f: f.answers.get(key) in UNANSWERED)
-        )
+        return Answered(key, value)
     values = value if op == "in" else [value]
     if op == "in" and (not isinstance(value, list) or not value):
         raise where.error(f"'in' for {key!r} needs a non-empty list")
@@ -210,37 +478,14 @@ def _compile_key(cond: Mapping[str, Any], where: Where) -> Predicate:
             raise where.error(f"value {v!r} for {key!r} must be a number")
         elif spec.kind in ("text", "state", "concerns"):
             raise where.error(f"{key!r} cannot be compared with '{op}'; use another operator")
-    # The two commonest shapes get a direct closure (this runs ~50 times per intake).
     if op == "eq" and isinstance(value, str):
-        return lambda f: f.answers.get(key) == value
+        return AnswerIn(key, (value,))
     if op == "in" and all(isinstance(v, str) for v in value):
-        choices = tuple(value)  # a tuple, not a set: an unhashable answer must not raise
-        return lambda f: f.answers.get(key) in choices
-    return _comparison(op, value, lambda f: f.answers.get(key))
+        return AnswerIn(key, tuple(value))
+    return AnswerCompare(key, op, tuple(value) if op == "in" else value)
 
 
-def _comparison(op: str, value: Any, get: Any) -> Predicate:
-    def num(f: Facts) -> float | None:
-        v = get(f)
-        return v if type(v) in (int, float) else None
-
-    if op == "eq":
-        return lambda f: (v := get(f)) == value and type(v) is type(value)
-    if op == "ne":
-        return lambda f: get(f) is not None and get(f) != value
-    if op == "in":
-        allowed = tuple(value)
-        return lambda f: (v := get(f)) in allowed and type(v) is not bool
-    if op == "gte":
-        return lambda f: (n := num(f)) is not None and n >= value
-    if op == "gt":
-        return lambda f: (n := num(f)) is not None and n > value
-    if op == "lte":
-        return lambda f: (n := num(f)) is not None and n <= value
-    return lambda f: (n := num(f)) is not None and n < value
-
-
-def _compile_score(cond: Mapping[str, Any], where: Where) -> Predicate:
+def _compile_score(cond: Mapping[str, Any], where: Where) -> Condition:
     prefix = cond["score"]
     if prefix not in PREFIXES:
         raise where.error(f"unknown instrument {prefix!r} (allowed: {', '.join(PREFIXES)})")
@@ -249,34 +494,19 @@ def _compile_score(cond: Mapping[str, Any], where: Where) -> Predicate:
     if op == "positive":
         if not isinstance(value, bool):
             raise where.error("'positive' must be true or false")
-        return lambda f: f.scores[prefix].positive is value
+        return ScoreIs(prefix, "positive", (value,))
     if op == "band":
         if not isinstance(value, str):
             raise where.error("'band' must be a string")
-        return lambda f: f.scores[prefix].band == value
+        return ScoreIs(prefix, "band", (value,))
     if op == "in":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise where.error("'in' for a score compares bands and needs a list of strings")
-        bands = tuple(value)
-        return lambda f: f.scores[prefix].band in bands
+        return ScoreIs(prefix, "band", tuple(value))
     if op == "between":
         if not (isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))):
             raise where.error("'between' needs [low, high] numbers")
-        lo, hi = value
-
-        def between(f: Facts) -> bool:
-            low, high = bound(f.scores[prefix], "low"), bound(f.scores[prefix], "high")
-            return low is not None and high is not None and lo <= low and high <= hi
-
-        return between
+        return ScoreBetween(prefix, value[0], value[1])
     if not _is_number(value):
         raise where.error(f"'{op}' for score {prefix!r} needs a number, got {value!r}")
-    if op == "eq":
-        return _comparison(op, value, lambda f: f.scores[prefix].score)
-    side = "low" if op in ("gte", "gt") else "high"
-    return _comparison(op, value, lambda f: bound(f.scores[prefix], side))
-
-
-def bound(s: Score, side: str) -> Any:
-    """The total when known, else the `low` or `high` bound of a partly answered scale (D2)."""
-    return s.score if s.score is not None else s.extra.get(side)
+    return ScoreCompare(prefix, op, value)

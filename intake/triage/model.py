@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from intake.screening import Score
 
@@ -82,16 +82,33 @@ class Facts:
     line: str | None = None
 
 
-Predicate = Callable[[Facts], bool]
+class Emit(Protocol):
+    """What a condition needs to write itself as Python (codegen's emitter)."""
+
+    def const(self, value: object) -> str:
+        """A literal for `value`, or the name of a constant bound in the generated code."""
+        ...
+
+
+class Condition(Protocol):
+    """A rule's parsed condition (conditions.py): evaluates itself and writes its own source.
+
+    `condition(facts)` is the interpreted reading; `condition.source(emit)` is one Python
+    expression that means the same, for the generated sections (codegen.py).
+    """
+
+    def __call__(self, f: Facts) -> bool: ...
+
+    def source(self, e: Emit) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A compiled rule: its condition is a closure built once at load time."""
+    """A loaded rule: its condition is parsed once, at load time, into a `Condition`."""
 
     id: str
     section: str
-    when: Predicate
+    when: Condition
     reason: str
     condition: Mapping[str, Any]  # the declarative source, for the staff rules page
     urgency: str | None = None

@@ -1,9 +1,10 @@
 """How the engine applies the sections of rules to one intake: two implementations.
 
-`interpreted` loops over the rules and calls each rule's condition closure (conditions.py): the
-plain reading of the rules, kept as the reference. `codegen.compiled` translates the same rules
-into one Python function, which is what `triage` runs; tests check that the two give the same
-decisions. Both apply the sections in this order, with these semantics:
+`interpreted` loops over the rules and calls each rule's condition object (conditions.py): the
+plain reading of the rules, kept as the reference. `codegen.compiled` has the same condition
+objects write themselves as Python and joins them into one function, which is what `triage`
+runs; tests check that the two give the same decisions. Both apply the sections in this
+order, with these semantics:
 
 - urgency: every rule is tried (the fallback only when none fired); the most urgent wins.
 - raise: each matching rule moves urgency up by `by` levels, never past `max`, never down.
@@ -50,7 +51,7 @@ def interpreted(
     flag_rules: tuple[Rule, ...],
     modality_rules: tuple[Rule, ...],
 ) -> Sections:
-    """The reference: each section a loop over its rules' condition closures."""
+    """The reference: each section a loop over its rules' condition objects."""
 
     def urgency(f: Facts, reasons: list[Reason]) -> None:
         level = len(URGENCIES)  # below routine until a rule fires

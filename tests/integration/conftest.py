@@ -49,6 +49,14 @@ FAST = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here runs real workers or servers on the app's database: `commits`."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.commits)
+
+
 def _typed(settings: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in settings.items():
@@ -97,8 +105,11 @@ def rig(make_app: Any, migrated_pg: str, tmp_path: Path) -> Iterator[Callable[..
 
     with ExitStack() as cleanup:
 
-        def build(**extra: str) -> Rig:
+        def build(*, app_only: dict[str, Any] | None = None, **extra: str) -> Rig:
+            """`extra` goes to the app and the worker; `app_only` to the app (e.g. a dispatcher
+            that records, when the test sends the tasks itself)."""
             settings = {**FAST, **extra}
+            app_only = app_only or {}
             redis = RedisServer(free_port(), tmp_path / "redis.log")
             cleanup.callback(redis.stop)  # stops whichever process it runs at the end
             redis.start()
@@ -113,7 +124,7 @@ def rig(make_app: Any, migrated_pg: str, tmp_path: Path) -> Iterator[Callable[..
                 "BASE_URL": "http://wayfinder.test",
                 **settings,
             }
-            app = make_app(DISPATCH_TASKS=True, **_typed(common))
+            app = make_app(**{"TASK_DISPATCHER": "celery", **_typed(common), **app_only})
             with app.app_context():
                 seed_demo()
             env = worker_env(DATABASE_URL=migrated_pg, **common)

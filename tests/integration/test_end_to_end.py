@@ -47,7 +47,10 @@ def test_form_to_clinician_inbox_on_postgres_redis_worker_smtp(
         smtp_port = free_port()
         cleanup.callback(start_smtp(smtp_port, sink).stop)
         app = make_app(
-            DISPATCH_TASKS=True, REDIS_URL=redis_url, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port
+            TASK_DISPATCHER="celery",
+            REDIS_URL=redis_url,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=smtp_port,
         )
         with app.app_context():
             seed_demo()
@@ -103,7 +106,7 @@ def test_form_to_mailbox_on_the_embedded_default(tmp_path: Path) -> None:
     cfg = settings(
         database,
         tmp_path,
-        DISPATCH_TASKS=True,
+        TASK_DISPATCHER="celery",
         EMBEDDED_BROKER_URL=broker,
         MAILBOX_DIR=str(mailbox),
         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}},

@@ -1,6 +1,6 @@
 """The fast paths give exactly what the plain readings give.
 
-`scorers(cutoffs)` (precomputed results per instrument) against each module's `score()`, and the
+`scorers(cutoffs)` (precomputed results per instrument) against each plain `score()`, and the
 generated rule sections (codegen.py) against the interpreted ones (sections.py), over generated
 answers, valid and invalid.
 """
@@ -38,6 +38,7 @@ from intake.triage import (
     RULES_PATH,
     VOCABULARY,
     Ruleset,
+    conditions,
     default_ruleset,
     parse_ruleset,
     triage,
@@ -73,18 +74,12 @@ cutoffs = st.builds(
     csi4_distress=st.sampled_from([0.0, 7.5, 13.5, 21.0, 22.0]),
 )
 
+# The plain reading of each instrument: a summed scale's `Scale.score` (tally, then rate), or
+# the module's own `score` for the three with a rule of their own.
 REFERENCE: dict[str, Callable[[dict[str, Any], Cutoffs], Score]] = {
     "asq": lambda a, c: asq.score(a),
-    "phq9": lambda a, c: phq9.score(a, c.phq9_dep),
-    "gad7": lambda a, c: gad7.score(a, c.gad7_anx),
-    "pcptsd5": lambda a, c: pcptsd5.score(a, c.pcptsd5),
-    "asrs": lambda a, c: asrs.score(a, c.asrs),
-    "mdq": lambda a, c: mdq.score(a, c.mdq_yes),
-    "scoff": lambda a, c: scoff.score(a, c.scoff),
-    "auditc": lambda a, c: auditc.score(a, c.auditc_male, c.auditc_other, c.auditc_severe),
-    "dast": lambda a, c: dast.score(a, c.dast),
-    "oci4": lambda a, c: oci4.score(a, c.oci4),
-    "csi4": lambda a, c: csi4.score(a, c.csi4_distress),
+    **{m.SCALE.key: m.SCALE.score for m in (phq9, gad7, pcptsd5, asrs, mdq, scoff)},
+    **{m.SCALE.key: m.SCALE.score for m in (auditc, dast, oci4, csi4)},
     "ecrrs": lambda a, c: ecrrs.score(a),
     "pvs": lambda a, c: pvs.score(a),
 }
@@ -255,6 +250,26 @@ def test_every_zoo_rule_fires_and_both_readings_agree() -> None:
     never = f"Z{_ZOO.index(_NEVER) + 1}"  # false by construction
     assert fired >= {f"Z{n}" for n in range(1, len(_ZOO) + 1)} - {never} | {"ZU", "ZR"}
     assert never not in fired
+
+
+def _condition_classes(c: object) -> set[type]:
+    inner = (*getattr(c, "parts", ()), *([c.inner] if isinstance(c, conditions.Not) else []))
+    return {type(c)}.union(*(_condition_classes(i) for i in inner))
+
+
+def test_the_zoo_uses_every_condition_class() -> None:
+    """One engine: each class both evaluates itself and writes its source, and the zoo (whose
+    rules all fire above, read both ways) holds every class, so no class goes unchecked."""
+    rules = (*ZOO.urgency_rules, *ZOO.raise_rules, *ZOO.flag_rules)
+    used = set().union(*(_condition_classes(r.when) for r in rules))
+    defined = {
+        v
+        for v in vars(conditions).values()
+        if isinstance(v, type) and v.__module__ == conditions.__name__ and hasattr(v, "source")
+    }
+    assert defined and used == defined, defined - used
+    for cls in defined:
+        assert callable(cls.__call__) and callable(cls.source)
 
 
 def test_generated_source_is_kept_for_review() -> None:

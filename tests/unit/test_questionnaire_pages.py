@@ -1,4 +1,5 @@
-"""Which questionnaire blocks the form shows (intake/public/pages.py): MDQ for low mood."""
+"""The questionnaire's definition (intake/questionnaire.py): which blocks the form shows (MDQ for
+low mood), how its conditions read, and that its questions speak the contract vocabulary."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from intake import questionnaire
 from intake.public.pages import BY_NAME, PAGES, shown_keys
+from intake.triage.vocabulary import CONCERNS, STATES, VOCABULARY, check_value
 
 EXPERIENCES = BY_NAME["experiences"]
 
@@ -37,3 +40,57 @@ def test_mdq_is_asked_of_everyone_reporting_low_mood(
 def test_phq9_is_asked_before_the_page_that_decides_on_mdq() -> None:
     names = [p.name for p in PAGES]
     assert names.index("mood") < names.index("experiences")
+
+
+# (condition, answers, holds): conditions read as FHIR R4 reads enableWhen.
+CONDITIONS = [
+    (("asq_4", "=", "yes"), {"asq_4": "yes"}, True),
+    (("asq_4", "=", "yes"), {"asq_4": "no"}, False),
+    (("asq_4", "=", "yes"), {}, False),
+    (("auditc_1", "!=", 0), {}, True),  # no answer is "not 0"
+    (("auditc_1", "!=", 0), {"auditc_1": 0}, False),
+    (("auditc_1", "!=", 0), {"auditc_1": False}, True),  # False is not the answer 0
+    (("auditc_1", ">=", 1), {"auditc_1": 1}, True),
+    (("auditc_1", ">=", 1), {"auditc_1": True}, False),  # True is not 1
+    (("auditc_1", ">=", 1), {"auditc_1": 1.0}, False),
+    (("drug_times", ">=", 1), {"drug_times": 0}, False),
+    (("drug_times", ">=", 1), {"drug_times": 40}, True),
+    (("concerns", "=", "eating"), {"concerns": ["adhd", "eating"]}, True),
+    (("concerns", "=", "eating"), {"concerns": []}, False),
+    (("concerns", "=", "eating"), {"concerns": "eating"}, False),  # not a list: no answer
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("condition", "answers", "holds"), CONDITIONS)
+def test_conditions_read_as_fhir_reads_them(
+    condition: questionnaire.Condition, answers: dict[str, Any], holds: bool
+) -> None:
+    assert questionnaire.holds(condition, answers) is holds
+
+
+def test_every_question_is_contract_vocabulary_and_offers_only_valid_answers() -> None:
+    for key, question in questionnaire.QUESTIONS.items():
+        assert key in VOCABULARY, key
+        for value, _label in question.options:
+            assert check_value(key, [value] if question.kind == "choices" else value) is None, (
+                key,
+                value,
+            )
+
+
+def test_the_practice_options_cover_the_vocabulary() -> None:
+    assert {code for code, _ in questionnaire.STATE_OPTIONS} == STATES
+    assert {code for code, _ in questionnaire.CONCERN_OPTIONS} == set(CONCERNS)
+    assert {code for code, _ in questionnaire.SEX_OPTIONS} == set(VOCABULARY["sex"].values)
+
+
+def test_required_answers_are_derived_from_the_definition() -> None:
+    assert questionnaire.REQUIRED_ALWAYS == (
+        "state", "asq_1", "asq_2", "asq_3", "asq_4", "safe_now", "phq9_9",
+    )  # fmt: skip
+    assert questionnaire.REQUIRED_WHEN_SHOWN == ("asq_4_when", "asq_5")
+    assert questionnaire.missing_required({}) == list(questionnaire.REQUIRED_ALWAYS)
+    positive = {k: "no" for k in ("asq_1", "asq_2", "asq_3")} | {"asq_4": "yes"}
+    assert questionnaire.missing_required(positive) == [
+        "state", "asq_4_when", "asq_5", "safe_now", "phq9_9",
+    ]  # fmt: skip

@@ -10,6 +10,8 @@ from intake.screening import (
     INSTRUMENTS,
     NOT_ASKED,
     SAFETY,
+    SCALES,
+    SUMMED,
     asq,
     asrs,
     auditc,
@@ -25,7 +27,7 @@ from intake.screening import (
     scoff,
     score_all,
 )
-from intake.screening.base import Cutoffs
+from intake.screening.base import Cutoffs, Scale
 from intake.triage import VOCABULARY
 
 
@@ -64,22 +66,22 @@ def items(prefix: str, values: list[Any], start: int = 1) -> dict[str, Any]:
     ],
 )
 def test_phq9(values: list[Any], score: Any, band: Any, positive: Any, prorated: bool) -> None:
-    s = phq9.score(items("phq9", values))
+    s = phq9.SCALE.score(items("phq9", values))
     assert (s.score, s.band, s.positive, s.prorated) == (score, band, positive, prorated)
 
 
 def test_phq9_nothing_answered_is_not_asked() -> None:
-    assert phq9.score({}) is NOT_ASKED
+    assert phq9.SCALE.score({}) is NOT_ASKED
 
 
 def test_phq9_cutoff_is_a_parameter() -> None:
     answers = items("phq9", [3, 3, 2, 0, 0, 0, 0, 0, 0])
-    assert phq9.score(answers).positive is False
-    assert phq9.score(answers, cutoff=8).positive is True
+    assert phq9.SCALE.score(answers).positive is False
+    assert phq9.SCALE.score(answers, Cutoffs(phq9_dep=8)).positive is True
 
 
 def test_phq9_unknown_total_keeps_bounds_for_triage() -> None:
-    s = phq9.score(items("phq9", [3, 3, 3, 3, 3, 3, 3, None, None]))
+    s = phq9.SCALE.score(items("phq9", [3, 3, 3, 3, 3, 3, 3, None, None]))
     assert s.score is None and s.extra["low"] == 21 and s.extra["high"] == 27
 
 
@@ -107,7 +109,7 @@ def test_gad7_bands(total: int, band: str, positive: bool) -> None:
     for _ in range(7):
         values.append(min(3, total))
         total -= values[-1]
-    s = gad7.score(items("gad7", values))
+    s = gad7.SCALE.score(items("gad7", values))
     assert (s.band, s.positive) == (band, positive)
 
 
@@ -117,11 +119,11 @@ def test_gad7_zero_anchor_is_not_at_all() -> None:
 
 
 def test_gad7_one_missing_prorated_two_unknown() -> None:
-    assert gad7.score(items("gad7", [2, 2, 2, 2, 2, 2, None])).score == 14  # mean 2 x 7
-    s = gad7.score(items("gad7", [2, 2, 2, 2, 2, None, None]))
+    assert gad7.SCALE.score(items("gad7", [2, 2, 2, 2, 2, 2, None])).score == 14  # mean 2 x 7
+    s = gad7.SCALE.score(items("gad7", [2, 2, 2, 2, 2, None, None]))
     assert (s.score, s.positive) == (None, True)  # the answered 10 already reach the cutoff
     assert s.extra == {"low": 10, "high": 16, "answered": 5, "items": 7}
-    s = gad7.score(items("gad7", [2, 2, 2, 1, 1, None, None]))
+    s = gad7.SCALE.score(items("gad7", [2, 2, 2, 1, 1, None, None]))
     assert (s.score, s.positive) == (None, None)  # 8 answered, could be 14
 
 
@@ -147,10 +149,11 @@ def test_asq(answers: dict[str, Any], band: Any, positive: Any) -> None:
 
 
 def test_asq_item5_shown_only_after_a_positive() -> None:
-    item5 = INSTRUMENTS["asq"].item("asq_5")
-    assert item5.asked_if is not None
-    assert not item5.asked_if({"asq_1": "no"})
-    assert item5.asked_if({"asq_2": "refused"})
+    """The branching lives in the questionnaire definition, not in the instrument."""
+    from intake.questionnaire import is_shown
+
+    assert not is_shown("asq_5", {"asq_1": "no"})
+    assert is_shown("asq_5", {"asq_2": "refused"})
 
 
 # --- PC-PTSD-5 ---------------------------------------------------------------------------------
@@ -172,19 +175,21 @@ def test_asq_item5_shown_only_after_a_positive() -> None:
     ],
 )  # fmt: skip
 def test_pcptsd5(answers: dict[str, Any], score: Any, positive: Any) -> None:
-    s = pcptsd5.score(answers)
+    s = pcptsd5.SCALE.score(answers)
     assert (s.score, s.positive) == (score, positive)
 
 
 def test_pcptsd5_gate_and_cutoff() -> None:
-    assert pcptsd5.score({}) is NOT_ASKED
+    assert pcptsd5.SCALE.score({}) is NOT_ASKED
     three = {"pcptsd5_exposure": "yes"} | items("pcptsd5", ["yes", "yes", "yes", "no", "no"])
-    assert pcptsd5.score(three, cutoff=4).positive is False
+    assert pcptsd5.SCALE.score(three, Cutoffs(pcptsd5=4)).positive is False
     contradiction = {"pcptsd5_exposure": "no"} | items("pcptsd5", ["yes", "yes", "yes"])
-    s = pcptsd5.score(contradiction)  # two items missing: unknown, but the contradiction shows
+    s = pcptsd5.SCALE.score(
+        contradiction
+    )  # two items missing: unknown, but the contradiction shows
     assert s.extra.get("gate_contradiction") is True
     full = {"pcptsd5_exposure": "no"} | items("pcptsd5", ["yes", "yes", "yes", "no", "no"])
-    assert (pcptsd5.score(full).score, pcptsd5.score(full).positive) == (3, True)
+    assert (pcptsd5.SCALE.score(full).score, pcptsd5.SCALE.score(full).positive) == (3, True)
 
 
 # --- ASRS Part A -------------------------------------------------------------------------------
@@ -195,7 +200,7 @@ def test_pcptsd5_gate_and_cutoff() -> None:
     [(n, v, int(v >= (2 if n <= 3 else 3))) for n in range(1, 7) for v in range(5)],
 )
 def test_asrs_shaded_threshold_per_item(item: int, value: int, shaded: int) -> None:
-    assert asrs.shaded(f"asrs_{item}", value) == shaded
+    assert asrs.SCALE.item_points(f"asrs_{item}", value) == shaded
 
 
 @pytest.mark.parametrize(
@@ -213,7 +218,7 @@ def test_asrs_shaded_threshold_per_item(item: int, value: int, shaded: int) -> N
     ],
 )
 def test_asrs_counts_shaded_boxes_never_a_sum(values: list[Any], score: Any, positive: Any) -> None:
-    s = asrs.score(items("asrs", values))
+    s = asrs.SCALE.score(items("asrs", values))
     assert (s.score, s.positive) == (score, positive)
 
 
@@ -243,7 +248,7 @@ def _mdq(yes: int, same: str | None, problem: str | None) -> dict[str, Any]:
     ],
 )
 def test_mdq_three_part_rule(yes: int, same: Any, problem: Any, positive: Any) -> None:
-    s = mdq.score(_mdq(yes, same, problem))
+    s = mdq.SCALE.score(_mdq(yes, same, problem))
     assert (s.score, s.positive) == (yes, positive)
 
 
@@ -256,7 +261,7 @@ def test_mdq_three_part_rule(yes: int, same: Any, problem: Any, positive: Any) -
      (["no", "yes", "no", "no", "yes"], 2, True), (["yes"] * 5, 5, True)],
 )  # fmt: skip
 def test_scoff(values: list[str], score: int, positive: bool) -> None:
-    s = scoff.score(items("scoff", values))
+    s = scoff.SCALE.score(items("scoff", values))
     assert (s.score, s.positive) == (score, positive)
 
 
@@ -286,18 +291,18 @@ def test_scoff_us_wording_and_bmi() -> None:
 )
 def test_auditc_cutoff_by_sex(values: list[int], sex: Any, positive: bool, band: str) -> None:
     answers = items("auditc", values) | ({"sex": sex} if sex else {})
-    s = auditc.score(answers)
+    s = auditc.SCALE.score(answers)
     assert (s.score, s.positive, s.band) == (sum(values), positive, band)
 
 
 def test_auditc_never_drinker_skips_items_2_3() -> None:
-    s = auditc.score({"auditc_1": 0})
+    s = auditc.SCALE.score({"auditc_1": 0})
     assert (s.score, s.positive, s.prorated) == (0, False, False)
 
 
 def test_auditc_cutoffs_are_parameters() -> None:
     answers = items("auditc", [2, 1, 1]) | {"sex": "male"}
-    assert auditc.score(answers, cutoff_male=5).positive is False
+    assert auditc.SCALE.score(answers, Cutoffs(auditc_male=5)).positive is False
 
 
 # --- Drug screen + DAST-10 ---------------------------------------------------------------------
@@ -324,19 +329,19 @@ def test_auditc_cutoffs_are_parameters() -> None:
     ],
 )  # fmt: skip
 def test_dast(answers: dict[str, Any], score: Any, band: Any, positive: Any) -> None:
-    s = dast.score(answers)
+    s = dast.SCALE.score(answers)
     assert (s.score, s.band, s.positive) == (score, band, positive)
 
 
 @pytest.mark.parametrize(("answer", "points"), [("yes", 0), ("no", 1), (None, None)])
 def test_dast_item3_is_reversed(answer: Any, points: Any) -> None:
-    assert dast.item_points("dast_3", answer) == points
+    assert dast.SCALE.item_points("dast_3", answer) == points
     if answer is not None:
-        assert dast.item_points("dast_4", answer) == 1 - points
+        assert dast.SCALE.item_points("dast_4", answer) == 1 - points
 
 
 def test_dast_not_asked() -> None:
-    assert dast.score({}) is NOT_ASKED
+    assert dast.SCALE.score({}) is NOT_ASKED
 
 
 # --- OCI-4, CSI-4, ECR-RS, PVS -----------------------------------------------------------------
@@ -348,7 +353,7 @@ def test_dast_not_asked() -> None:
      ([2, 2, 2, 0], 7, False), ([4, 4, 4, 4], 7, True)],
 )  # fmt: skip
 def test_oci4_configurable_cutoff(values: list[int], cutoff: int, positive: bool) -> None:
-    s = oci4.score(items("oci4", values), cutoff=cutoff)
+    s = oci4.SCALE.score(items("oci4", values), Cutoffs(oci4=cutoff))
     assert (s.score, s.positive) == (sum(values), positive)
 
 
@@ -358,14 +363,14 @@ def test_oci4_configurable_cutoff(values: list[int], cutoff: int, positive: bool
      ([6, 5, 5, 5], 21, False), ([0, 0, 0, 0], 0, True)],
 )  # fmt: skip
 def test_csi4_distress_below_13_5(values: list[int], score: int, distress: bool) -> None:
-    s = csi4.score(items("csi4", values))
+    s = csi4.SCALE.score(items("csi4", values))
     assert (s.score, s.positive) == (score, distress)
     assert s.band == ("distress" if distress else "no_distress")
 
 
 def test_csi4_item_ranges() -> None:
     # Item 1 runs 0-6, items 2-4 only 0-5: a 6 on item 2 is unreadable, so it counts as missing.
-    s = csi4.score({"csi4_1": 6, "csi4_2": 6, "csi4_3": 5, "csi4_4": 5})
+    s = csi4.SCALE.score({"csi4_1": 6, "csi4_2": 6, "csi4_3": 5, "csi4_4": 5})
     assert s.prorated and s.score == 21
 
 
@@ -414,7 +419,9 @@ def test_nothing_answered_is_not_asked(prefix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "item", [i for inst in (*INSTRUMENTS.values(), SAFETY) for i in inst.items], ids=str
+    "item",
+    [i for inst in (*INSTRUMENTS.values(), SAFETY) for i in inst.items],
+    ids=lambda item: str(item.key),  # the same in every process (pytest -n)
 )
 def test_item_options_are_contract_vocabulary(item: Any) -> None:
     spec = VOCABULARY[item.key]
@@ -435,3 +442,17 @@ def test_score_all_uses_configured_cutoffs() -> None:
     answers = items("oci4", [1, 1, 1, 0])
     assert score_all(answers)["oci4"].positive is False
     assert score_all(answers, Cutoffs(oci4=3))["oci4"].positive is True
+
+
+def test_a_scale_refuses_an_option_without_points() -> None:
+    """Declared as data: an option the scale cannot score is refused when it is declared, so
+    a new option (like PHQ-9 item 9's "Prefer not to answer") needs its points written down."""
+    with pytest.raises(ValueError, match="phq9_9"):
+        Scale(phq9.INSTRUMENT, phq9.KEYS, cutoff="phq9_dep", bands=phq9.BANDS)
+    assert phq9.SCALE.item_points("phq9_9", "refused") == 1
+    assert phq9.SCALE.item_max == 3 and csi4.SCALE.item_max == 6
+
+
+def test_the_summed_scales_are_those_declared_as_data() -> None:
+    assert SUMMED == tuple(SCALES) == tuple(p for p in INSTRUMENTS if p in SCALES)
+    assert all(SCALES[p].instrument is INSTRUMENTS[p] for p in SCALES)

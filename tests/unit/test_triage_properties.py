@@ -118,9 +118,11 @@ def test_adding_a_risk_answer_never_lowers_urgency(answers: dict[str, Any]) -> N
 
 @SETTINGS
 @given(answer_sets, st.sampled_from(sorted(VOCABULARY)))
-def test_removing_an_answer_is_handled(answers: dict[str, Any], key: str) -> None:
+def test_a_missing_answer_and_a_none_one_decide_alike(answers: dict[str, Any], key: str) -> None:
+    """None means "not answered" (the contract): removing an answer or setting it to None gives
+    the same decision, whichever answer it is."""
     answers.pop(key, None)
-    assert triage(answers).urgency in URGENCIES
+    assert triage(answers).to_dict() == triage(answers | {key: None}).to_dict(), key
 
 
 _JUNK = (
@@ -139,7 +141,9 @@ _JUNK = (
     | st.dictionaries(st.sampled_from(sorted(VOCABULARY)), _JUNK)
 )
 def test_garbage_never_raises(answers: dict[str, Any]) -> None:
-    """Invalid input is the validator's job, but triage must still not raise on it."""
+    """Invalid input is the validator's job, but triage must still not raise on it; and the
+    validator names every unknown question, and only questions that were answered."""
     assert triage(answers).urgency in URGENCIES
-    if answers and any(v is not None for v in answers.values()):
-        assert isinstance(validate_answers(answers), list)
+    named = {key for key, _message in validate_answers(answers)}
+    answered = {key for key, value in answers.items() if value is not None}
+    assert {key for key in answered if key not in VOCABULARY} <= named <= answered

@@ -7,7 +7,7 @@ the keys themselves (401 without one, the CLI, revocation).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -158,6 +158,9 @@ def test_not_json_is_a_clear_error(api: Any) -> None:
         ({"answers.favourite_colour": "blue"}, "answers.favourite_colour"),
         ({"consent": {"contact": True}}, "consent"),
         ({"consent": None}, "consent"),
+        ({"consent.contact": 1}, "consent"),
+        ({"consent.privacy": "true"}, "consent"),
+        ({"language": 1}, "language"),
         ({"language": "fr"}, "language"),
     ],
 )
@@ -266,3 +269,244 @@ def test_documents_are_built_once_and_served_unchanged(client: Any) -> None:
     for _ in range(2):
         assert client.get("/api/v1/openapi.json").json == document()
         assert client.get("/api/v1/questionnaire").json == fhir.questionnaire()
+
+
+# --- The document is generated from the models (intake.api.schema) ---------------------------
+
+# Where each object of the request body sits in a body; every object schema the request uses.
+REQUEST_OBJECTS = {
+    "IntakeRequest": (),
+    "Contact": ("contact",),
+    "EmergencyContact": ("contact", "emergency_contact"),
+    "Insurance": ("contact", "insurance"),
+    "ContactConsent": ("contact", "consent"),
+    "Consent": ("consent",),
+    "Answers": ("answers",),
+}
+
+
+def _component(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = doc["components"]["schemas"][name]
+    return found
+
+
+def _every_documented_field() -> dict[str, Any]:
+    """The contract body with every field the Contact schema documents, each with a value."""
+    return factories.payload(
+        {
+            "email": "canary@example.org",
+            "preferred_contact": "email",
+            "emergency_contact": {"name": "Robin Zebrafinch", "phone": "212 555 0199"},
+            "availability": ["weekends", "weekday_mornings"],
+            "insurance": {"carrier": "Aetna", "member_id": "W123456789"},
+            "consent": {"contact": True, "privacy": True, "at": "2026-11-30T15:00:00Z"},
+        }
+    )
+
+
+def _object_refs(doc: dict[str, Any], schema: Any) -> set[str]:
+    """The names of the component schemas `schema` refers to, at any depth."""
+    names = {ref.rsplit("/", 1)[1] for ref in _refs(schema)}
+    for name in set(names):
+        names |= _object_refs(doc, _component(doc, name))
+    return names
+
+
+def test_the_document_is_generated_from_the_models(client: Any) -> None:
+    from intake.api import schema
+    from intake.api.openapi import schemas
+
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["components"]["schemas"] == schemas()
+    contact = _component(doc, "Contact")
+    assert set(contact["properties"]) == set(schema.Contact.model_fields)
+    assert set(contact["required"]) == {
+        name for name, field in schema.Contact.model_fields.items() if field.is_required()
+    }
+    assert _component(doc, "Answers") == {**schema.answers_schema(), "title": "Answers"}
+    # The request's objects are the ones this module places in a body (REQUEST_OBJECTS).
+    request = _component(doc, "IntakeRequest")
+    assert {"IntakeRequest"} | _object_refs(doc, request) == set(REQUEST_OBJECTS)
+
+
+def test_a_body_with_every_documented_contact_field_is_accepted_and_kept(
+    app: Any, api: Any, demo: Any
+) -> None:
+    """The Contact schema documents exactly what clean_contact keeps (the hand-written document
+    once lacked availability and insurance)."""
+    doc = api.get("/api/v1/openapi.json").json
+    body = _every_documented_field()
+    for name, path in REQUEST_OBJECTS.items():
+        if name not in ("IntakeRequest", "Answers", "Consent"):
+            holder = body
+            for part in path:
+                holder = holder[part]
+            assert set(holder) == set(_component(doc, name)["properties"]), name
+    response = api.post("/api/v1/intakes", json=body)
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        kept = db.session.query(Intake).one().contact
+    assert set(kept) == set(_component(doc, "Contact")["properties"])
+    for name in ("EmergencyContact", "Insurance", "ContactConsent"):
+        field = REQUEST_OBJECTS[name][-1]
+        assert set(kept[field]) == set(_component(doc, name)["properties"]), name
+    assert kept["availability"] == ["weekday_mornings", "weekends"]
+
+
+@pytest.mark.parametrize("name", sorted(REQUEST_OBJECTS))
+def test_an_undocumented_field_is_handled_as_the_document_says(
+    app: Any, api: Any, demo: Any, name: str
+) -> None:
+    """additionalProperties false (the answers): refused, naming the field; otherwise ignored."""
+    doc = api.get("/api/v1/openapi.json").json
+    body = _every_documented_field()
+    holder = body
+    for part in REQUEST_OBJECTS[name]:
+        holder = holder[part]
+    holder["undocumented_field"] = "canary-undocumented"
+    response = api.post("/api/v1/intakes", json=body)
+    dotted = ".".join((*REQUEST_OBJECTS[name], "undocumented_field"))
+    if _component(doc, name).get("additionalProperties") is False:
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json["errors"]] == [dotted]
+    else:
+        assert response.status_code == 201, response.json
+        with app.app_context():
+            stored = db.session.query(Intake).one()
+            assert "canary-undocumented" not in json.dumps([stored.contact, stored.answers])
+
+
+def _strategy(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """Values that fit a JSON schema of the document (the subset it uses), as schemathesis
+    would draw them."""
+    from hypothesis import strategies as st
+
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return st.deferred(lambda: _strategy(doc, _component(doc, name)))
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if "anyOf" in schema:
+        return st.one_of([_strategy(doc, option) for option in schema["anyOf"]])
+    kind = schema.get("type")
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False)
+    if kind == "string":
+        if schema.get("format") == "date":  # mostly dates of birth that pass, some that don't
+            born = st.dates(date(1910, 1, 1), date(2020, 12, 31)) | st.dates()
+            return born.map(lambda d: d.isoformat())
+        if schema.get("format") == "email":
+            return st.emails().filter(lambda e: len(e) <= schema["maxLength"])
+        if "pattern" in schema:
+            return st.from_regex(schema["pattern"], fullmatch=True)
+        return st.text(max_size=schema.get("maxLength", 40))
+    if kind == "array":
+        return st.lists(_strategy(doc, schema["items"]), max_size=4)
+    assert kind == "object", schema
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    return st.fixed_dictionaries(
+        {k: _strategy(doc, v) for k, v in properties.items() if k in required},
+        optional={k: _strategy(doc, v) for k, v in properties.items() if k not in required},
+    )
+
+
+def test_bodies_drawn_from_the_document_never_yield_a_server_error(
+    app: Any, api: Any, demo: Any
+) -> None:
+    """Every body the document allows gets 201 or a 422 problem naming its fields; every
+    response fits the documented response model."""
+    from hypothesis import HealthCheck, given, settings
+    from pydantic import TypeAdapter
+
+    from intake.api.schema import IntakeCreated, Problem
+
+    doc = api.get("/api/v1/openapi.json").json
+    problem_body = TypeAdapter(Problem)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(_strategy(doc, _component(doc, "IntakeRequest")))
+    def post(body: dict[str, Any]) -> None:
+        response = api.post("/api/v1/intakes", json=body)
+        assert response.status_code in (201, 422), (response.status_code, response.json)
+        if response.status_code == 201:
+            IntakeCreated.model_validate(response.json)
+        else:
+            problem = problem_body.validate_python(response.json)
+            assert problem["errors"] and all(e["field"] and e["message"] for e in problem["errors"])
+
+    post()
+
+
+def test_problem_bodies_fit_the_documented_model(app: Any, api: Any) -> None:
+    from pydantic import TypeAdapter
+
+    from intake.api.schema import Problem
+
+    problem_body = TypeAdapter(Problem)
+    unsigned = app.test_client().post("/api/v1/intakes", json=factories.payload())
+    for response in (
+        unsigned,
+        api.post("/api/v1/intakes", data="x"),
+        api.post("/api/v1/intakes", json=[1]),
+        api.post("/api/v1/intakes", json={}),
+    ):
+        assert response.mimetype == "application/problem+json"
+        assert problem_body.validate_python(response.json)["status"] == response.status_code
+
+
+def test_the_model_refuses_nothing_the_contact_checks_accept() -> None:
+    """Each contact field the model flags is one `clean_contact` flags too (with its own
+    wording, which wins): the model adds no refusal of its own, so no body that was accepted
+    before is refused now."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from intake.api.schema import covers, request_errors
+    from intake.validation import clean_contact
+
+    text = st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["", "  ", "212 555 0100", " 212 555 0100 ", "a@example.org", "x" * 101]),
+        st.builds(lambda s: s + " " * 10, st.sampled_from(["2125550100", "x" * 100, "a" * 25])),
+    )
+    value = st.one_of(
+        text,
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.lists(st.one_of(text, st.sampled_from(["weekends", "weekday_evenings"])), max_size=3),
+        st.dictionaries(st.sampled_from(["name", "phone", "carrier", "member_id", "at"]), text),
+        st.sampled_from(["1990-04-02", "19900402", "2999-01-01", "1800-01-01", "phone", "email"]),
+    )
+    contact = st.dictionaries(
+        st.sampled_from(
+            [*factories.CONTACT, "email", "emergency_contact", "availability", "insurance"]
+            + ["consent", "preferred_contact", "other"]
+        ),
+        value,
+    ).map(lambda extra: {**factories.CONTACT, **extra})
+    today = date(2026, 11, 30)
+
+    @settings(max_examples=400, deadline=None)
+    @given(contact)
+    def check(raw: dict[str, Any]) -> None:
+        checked = clean_contact(raw, today)[1]
+        body = {**factories.payload(), "contact": raw}
+        reported = [e for e in request_errors(body, today) if e.field.startswith("contact")]
+        for error in reported:
+            assert any(covers(c.field, error.field) for c in checked), (raw, error)
+
+    check()

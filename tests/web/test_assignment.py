@@ -7,6 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from intake import services
@@ -129,6 +130,7 @@ def test_ineligible_clinicians_are_skipped(app: Flask) -> None:
     assert queued.detail["queue"] == "depression/virtual"
 
 
+@pytest.mark.commits  # threads, each with its own connection and locks
 def test_fifty_parallel_submits_never_exceed_capacity(app: Flask) -> None:
     """50 intakes at once against one clinician with capacity 5: exactly 5 get them."""
     setup_practice(app, {"email": "only@x.example", "capacity": 5})
@@ -260,6 +262,7 @@ def _queued_at(app: Flask, intake_id: int) -> Any:
         return row.queued_at
 
 
+@pytest.mark.commits  # threads, each with its own connection and locks
 def test_parallel_submits_with_one_idempotency_key_make_one_intake(app: Flask) -> None:
     """A retried request racing the first: one intake, and every answer names it (no 500)."""
     setup_practice(app, {"email": "only@x.example", "capacity": 5})

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from intake.escalation.deadlines import check_deadlines
 from intake.extensions import db
 from intake.models import Intake, Notification, utcnow
+from intake.services.deadlines import check_deadlines
 from tests.support import sign_in
 from tests.web.questionnaire_helpers import (
     ABOUT,

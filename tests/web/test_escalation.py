@@ -11,9 +11,9 @@ from sqlalchemy import event, select
 
 from intake import notifications
 from intake.cli import DEMO_PASSWORD
-from intake.escalation.deadlines import check_deadlines, due_level
 from intake.extensions import db
 from intake.models import Assignment, AuditEvent, Intake, Notification, Role, User, utcnow
+from intake.services.deadlines import check_deadlines, due_level
 from tests import factories
 from tests.support import api_client, sign_in
 

@@ -213,3 +213,12 @@ def test_the_form_refuses_nul_too(
             stored = json.dumps([intake.contact, intake.answers])
             assert "\\u0000" not in stored
             assert intake.submitted_at is None
+
+
+def test_free_text_of_only_spaces_is_no_answer_and_other_text_is_stripped() -> None:
+    """Before: a free text of one no-break space was stored, and its FHIR string was invalid."""
+    from intake import validation
+
+    blank, _ = validation.clean_answers({"free_text": "\xa0 \t"}, 30)
+    padded, _ = validation.clean_answers({"free_text": "  I pull away\xa0"}, 30)
+    assert "free_text" not in blank and padded["free_text"] == "I pull away"

@@ -18,6 +18,7 @@ from intake import jobs, notifications
 from intake.config import ConfigError, load_config
 from intake.extensions import celery_settings, db
 from intake.models import AuditEvent, Notification, User, utcnow
+from intake.services import outbox
 from tests import factories
 from tests.conftest import free_port, scratch_pg_database, settings
 from tests.support import SmtpSink, api_client, sign_in, start_smtp
@@ -83,8 +84,8 @@ def test_deliver_sends_once_and_a_duplicate_is_a_no_op(mail_app: Flask, smtp: An
     sink, _ = smtp
     [nid] = submit(mail_app)
     with mail_app.app_context():
-        assert notifications.deliver(nid) is None
-        assert notifications.deliver(nid) is None  # already sent: nothing happens
+        assert outbox.deliver(nid) is None
+        assert outbox.deliver(nid) is None  # already sent: nothing happens
     assert len(sink.messages) == 1
     sent = row(mail_app, nid)
     assert sent.status == "sent" and sent.attempts == 1 and sent.sent_at is not None
@@ -96,13 +97,13 @@ def test_421_retries_with_capped_backoff_then_succeeds(mail_app: Flask, smtp: An
     [nid] = submit(mail_app)
     mail_app.config["NOTIFY_BACKOFF_CAP"] = 8
     with mail_app.app_context():
-        delays = [notifications.deliver(nid) for _ in range(3)]
+        delays = [outbox.deliver(nid) for _ in range(3)]
     assert all(d is not None and 0.5 <= d <= 8 for d in delays), delays
     waiting = row(mail_app, nid)
     assert waiting.status == "retry" and waiting.attempts == 3 and waiting.last_error == "smtp 421"
     sink.reply = None
     with mail_app.app_context():
-        assert notifications.deliver(nid) is None
+        assert outbox.deliver(nid) is None
     assert row(mail_app, nid).status == "sent" and len(sink.messages) == 1
 
 
@@ -111,12 +112,12 @@ def test_550_is_dead_alerts_coordinators_and_can_be_retried(mail_app: Flask, smt
     sink.reply = lambda m: None if "coordinator@demo.wayfinder" in m.rcpt_tos else "550 5.1.1 no"
     [nid] = submit(mail_app)
     with mail_app.app_context():
-        assert notifications.deliver(nid) is None
+        assert outbox.deliver(nid) is None
         dead = db.session.get(Notification, nid)
         assert dead is not None and dead.status == "dead" and dead.attempts == 1
         [alert] = db.session.scalars(select(Notification).where(Notification.kind == "dead_letter"))
         assert alert.recipient.email == "coordinator@demo.wayfinder"
-        assert notifications.deliver(alert.id) is None
+        assert outbox.deliver(alert.id) is None
         assert notifications.status_counts() == {"dead": 1, "sent": 1}
     staff_client = mail_app.test_client()
     sign_in(staff_client, "coordinator@demo.wayfinder")
@@ -126,9 +127,9 @@ def test_550_is_dead_alerts_coordinators_and_can_be_retried(mail_app: Flask, smt
     with mail_app.app_context():
         staff = db.session.scalar(select(User).where(User.email == "coordinator@demo.wayfinder"))
         sink.reply = None
-        assert notifications.retry_dead(nid, staff)
-        assert not notifications.retry_dead(nid, staff)  # not dead any more
-        assert notifications.deliver(nid) is None
+        assert outbox.retry_dead(nid, staff)
+        assert not outbox.retry_dead(nid, staff)  # not dead any more
+        assert outbox.deliver(nid) is None
         audit = [a for (a,) in db.session.query(AuditEvent.action)]
     assert {"notification.dead", "notification.retried"} <= set(audit)
     assert row(mail_app, nid).status == "sent"
@@ -139,7 +140,7 @@ def test_a_refused_connection_is_transient(mail_app: Flask) -> None:
     mail_app.config["SMTP_PORT"] = free_port()  # nothing listens
     [nid] = submit(mail_app)
     with mail_app.app_context():
-        assert notifications.deliver(nid) is not None
+        assert outbox.deliver(nid) is not None
     assert row(mail_app, nid).status == "retry"
 
 
@@ -147,17 +148,17 @@ def test_a_live_lease_is_left_alone_and_a_stale_one_is_taken(mail_app: Flask, sm
     sink, _ = smtp
     [nid] = submit(mail_app)
     with mail_app.app_context():
-        assert notifications.claim(nid).claimed  # a run that then died mid-send
-        busy = notifications.claim(nid)
+        assert outbox.claim(nid).claimed  # a run that then died mid-send
+        busy = outbox.claim(nid)
         assert not busy.claimed and 1 <= busy.busy_for <= 120
-        delay = notifications.deliver(nid)  # a redelivered task: look again after the lease
+        delay = outbox.deliver(nid)  # a redelivered task: look again after the lease
         assert delay is not None and delay >= 1
         assert nid not in notifications.due_for_sweep()
         lease = mail_app.config["SEND_LEASE_SECONDS"]
         db.session.get(Notification, nid).claimed_at = utcnow() - timedelta(seconds=lease + 1)  # type: ignore[union-attr]
         db.session.commit()
         assert nid in notifications.due_for_sweep()
-        assert notifications.deliver(nid) is None
+        assert outbox.deliver(nid) is None
     sent = row(mail_app, nid)
     assert sent.status == "sent" and sent.attempts == 2 and len(sink.messages) == 1
 
@@ -167,7 +168,7 @@ def test_runs_past_the_attempt_limit_end_dead(mail_app: Flask) -> None:
     with mail_app.app_context():
         db.session.get(Notification, nid).attempts = 8  # type: ignore[union-attr]
         db.session.commit()
-        assert notifications.deliver(nid) is None
+        assert outbox.deliver(nid) is None
     dead = row(mail_app, nid)
     assert dead.status == "dead" and dead.last_error == "too many attempts"
 
@@ -178,8 +179,8 @@ def test_sweep_takes_only_rows_past_the_grace_period(mail_app: Flask) -> None:
         assert notifications.due_for_sweep() == []
         db.session.get(Notification, nid).available_at = utcnow() - timedelta(minutes=1)  # type: ignore[union-attr]
         db.session.commit()
-        assert notifications.sweep_outbox() == 1
-        assert notifications.sweep_outbox() == 0  # pushed out by the grace period
+        assert outbox.sweep_outbox() == 1
+        assert outbox.sweep_outbox() == 0  # pushed out by the grace period
 
 
 def test_celery_settings_do_not_lose_or_repeat_tasks(tmp_path: Any) -> None:
@@ -216,7 +217,6 @@ def test_celery_settings_do_not_lose_or_repeat_tasks(tmp_path: Any) -> None:
         {"BROKER_VISIBILITY_TIMEOUT": 600},  # shorter than the backoff cap + a run
         {"SEND_LEASE_SECONDS": 30},  # shorter than a run
         {"BUSINESS_HOURS": "17:00-09:00"},
-        {"CRISIS_ESCALATION_SECONDS": "1800,900"},
     ],
 )
 def test_unsafe_settings_are_refused(bad: dict[str, Any], tmp_path: Any) -> None:
@@ -224,11 +224,8 @@ def test_unsafe_settings_are_refused(bad: dict[str, Any], tmp_path: Any) -> None
         load_config(str(tmp_path), {"APP_ENV": "testing", **bad}, {})
 
 
-def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(
-    make_app: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(jobs, "_paused_until", 0.0)  # restored however the test ends
-    app = make_app(DISPATCH_TASKS=True, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+def test_a_down_broker_costs_one_request_a_moment_and_loses_nothing(make_app: Any) -> None:
+    app = make_app(TASK_DISPATCHER="celery", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     from intake.cli import seed_demo
 
     with app.app_context():

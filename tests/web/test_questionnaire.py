@@ -6,11 +6,14 @@ import re
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
-from intake import drafts, validation
+from intake import questionnaire, validation
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification
+from intake.public import formdata
 from intake.public.pages import BY_NAME, PAGES
+from intake.services import drafts
 from tests.web.questionnaire_helpers import (
     ABOUT,
     MOOD,
@@ -350,9 +353,11 @@ def test_option_questions_keep_their_defaults_and_saved_choices(client: Any) -> 
 
 
 def test_required_answers_have_one_source() -> None:
+    # In the form's order, from the questionnaire's definition.
     assert (
-        list(validation.REQUIRED_ANSWERS) == "state asq_1 asq_2 asq_3 asq_4 phq9_9 safe_now".split()
+        list(validation.REQUIRED_ANSWERS) == "state asq_1 asq_2 asq_3 asq_4 safe_now phq9_9".split()
     )
+    assert validation.REQUIRED_FOLLOW_UPS == {"asq_4_when", "asq_5"}
     assert BY_NAME["about"].required == {"state"}
     safety = "asq_1 asq_2 asq_3 asq_4 asq_4_when asq_5 safe_now".split()
     assert BY_NAME["safety"].required == set(safety)
@@ -368,6 +373,7 @@ def test_missing_state_message_comes_from_validation(client: Any) -> None:
     assert validation.REQUIRED_ANSWERS["state"] in response.text
 
 
+@pytest.mark.commits  # the racing request writes on a connection of its own
 def test_a_save_racing_a_submit_goes_to_the_confirmation(
     app: Any, client: Any, demo: Any, monkeypatch: Any
 ) -> None:
@@ -420,3 +426,17 @@ def test_draft_sent_from_another_browser_shows_the_confirmation_not_a_loop(
         assert location(response).endswith("/done")
     done = client.get("/done")
     assert done.status_code == 200 and draft(app).reference in done.text
+
+
+def test_the_whole_form_post_reads_every_question_of_the_definition() -> None:
+    """The one-post form (scripts and older pages) reads the same questions as the pages: each
+    question of intake/questionnaire.py, posted under its key, arrives as an answer."""
+    form: MultiDict[str, str] = MultiDict()
+    for key, q in questionnaire.QUESTIONS.items():
+        if q.options:
+            form.add(key, str(q.options[0][0]))
+        else:
+            form.add(key, "1" if q.kind in ("integer", "number") else "some text")
+    _contact, answers, errors = formdata.parse(form)
+    assert not errors
+    assert set(answers) == set(questionnaire.QUESTIONS)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from intake import drafts
 from intake.extensions import db
 from intake.models import Intake, Notification, utcnow
+from intake.services import drafts
 from tests.web.questionnaire_helpers import (
     ABOUT,
     MOOD,

@@ -14,14 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from intake import drafts
-from intake.escalation.digest import EVERY, send_unassigned_digests
 from intake.extensions import db
 from intake.models import Intake, Notification, utcnow
 from intake.notifications import compose
+from intake.services import drafts
+from intake.services.digest import EVERY, send_unassigned_digests
 from tests import factories
 from tests.support import api_client, api_key, sign_in
 from tests.web.questionnaire_helpers import (
@@ -166,6 +167,7 @@ def test_the_questionnaire_counts_against_the_address_too(make_app: Any) -> None
     assert rows[0].source_key == rows[1].source_key
 
 
+@pytest.mark.commits  # threads, each with its own connection and locks
 def test_concurrent_posts_from_one_client_cannot_slip_under_the_cap(make_app: Any) -> None:
     app = make_app(AUTO_ASSIGN_PER_SOURCE_PER_HOUR=3)
     with app.app_context():

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from intake import jobs, notifications
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationKind, as_utc
-from intake.services import coordinators
 from intake.services.common import serialize
+from intake.staffing import coordinators
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def send_unassigned_digests(now: datetime) -> int:
         )
         for user in due
     ]
-    written = notifications.ids(rows)
+    written = notifications.flush_ids(rows)
     db.session.commit()
     log.info("unassigned digest: %s message(s), %s intake(s) waiting", len(written), total)
     jobs.dispatch_notifications(written)

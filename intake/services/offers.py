@@ -15,9 +15,9 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from intake import jobs, notifications
-from intake.assignment import choose_clinician
-from intake.escalation import hours
+from intake.escalation import hours, targets
 from intake.extensions import db
+from intake.matching import choose_clinician
 from intake.models import (
     OPEN_ASSIGNMENT,
     Assignment,
@@ -34,20 +34,18 @@ from intake.triage.sections import PREFERENCES
 
 
 def accept_deadline(urgency: str | None, start: datetime) -> datetime | None:
-    """When an offer of this urgency must be accepted; None for crisis (its own protocol)."""
+    """When an offer of this urgency must be accepted (the rules file's first-contact target,
+    in business hours); None for crisis (its own protocol)."""
     cfg = current_app.config
-    days = hours.parse_targets(cfg["ACCEPT_TARGET_DAYS"]).get(urgency or "")
-    if days is None:
-        return None
     cal = hours.calendar(cfg["BUSINESS_HOURS"], cfg["BUSINESS_DAYS"], cfg["BUSINESS_TZ"])
-    return hours.add_business_days(start, days, cal)
+    return targets.accept_deadline(urgency, start, cal)
 
 
 def queue_for_coordinators(intake: Intake, why: str) -> list[Notification]:
     """Leave `intake` in its queue for a coordinator; returns the rows to dispatch (none).
 
     Coordinators are not emailed per intake (a flood of intakes would be a flood of email):
-    the digest (`intake.escalation.digest`) lists every intake waiting without a clinician, at
+    the digest (`intake.services.digest`) lists every intake waiting without a clinician, at
     most once every 15 minutes, and `queued_at` makes this one news for the next digest. The
     list is kept so that every routing outcome hands its caller rows alike.
     """
@@ -56,7 +54,7 @@ def queue_for_coordinators(intake: Intake, why: str) -> list[Notification]:
     return []
 
 
-def route(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification]:
+def offer_or_queue(intake: Intake, *, exclude: Collection[int] = ()) -> list[Notification]:
     """Offer `intake` to the best eligible clinician, or leave it queued and tell coordinators.
 
     The caller holds the transaction: it commits, then dispatches the returned rows.
@@ -169,7 +167,7 @@ def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) 
     assignment.decline_reason = reason.strip()[:2000]
     audit("assignment.declined", "assignment", assignment.id, actor=user, ip=ip)
     intake = assignment.intake
-    written = notifications.ids(route(intake, exclude=_declined_by(intake)))
+    written = notifications.flush_ids(offer_or_queue(intake, exclude=_declined_by(intake)))
     db.session.commit()
     jobs.dispatch_notifications(written)
     return Outcome.DONE
@@ -214,9 +212,9 @@ def reassign(
     if modality is not None and modality != intake.modality:
         audit("intake.modality_changed", "intake", intake.id, actor=actor, ip=ip, to=modality)
         intake.modality = modality
-    rows = withdrawn + route(intake, exclude=exclude)
+    rows = withdrawn + offer_or_queue(intake, exclude=exclude)
     audit("intake.reassigned", "intake", intake.id, actor=actor, ip=ip)
-    written = notifications.ids(rows)
+    written = notifications.flush_ids(rows)
     db.session.commit()
     jobs.dispatch_notifications(written)
     return Outcome.DONE

@@ -1,8 +1,9 @@
 """The deadline check that beat runs: escalate what nobody answered in time.
 
-- A crisis alert not acknowledged CRISIS_ESCALATION_SECONDS[0] after the crisis answer (15 min)
-  goes to the backup and the clinical director; at the next threshold (30 min) to the on-call
-  clinician, the backup, the director and every coordinator. One level per threshold.
+- A crisis alert not acknowledged `targets.crisis.acknowledge_within` after the crisis answer
+  (15 min, rules.toml) goes to the backup and the clinical director; at the next step, when the
+  promised first contact is due (`first_contact`, 30 min), to the on-call clinician, the backup,
+  the director and every coordinator. One level per step (`intake.escalation.targets`).
 - A draft whose free text matched the crisis words, not submitted CRISIS_TEXT_ALERT_SECONDS
   after the words were saved (an hour), goes to every coordinator once, so an abandoned form
   still reaches someone.
@@ -24,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intake import jobs, notifications
-from intake.escalation.hours import parse_seconds
+from intake.audit import audit
+from intake.escalation.targets import crisis_escalation_seconds
 from intake.extensions import db
 from intake.models import (
     Assignment,
@@ -35,7 +37,7 @@ from intake.models import (
     NotificationKind,
     User,
 )
-from intake.services import audit, clinical_director, coordinators, on_call
+from intake.staffing import clinical_director, coordinators, on_call
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -43,7 +45,7 @@ BATCH = 100
 
 def check_deadlines(now: datetime) -> int:
     """Write and dispatch the escalations due at `now`; returns how many rows were written."""
-    written = notifications.ids(
+    written = notifications.flush_ids(
         _escalate_crises(now) + _alert_unfinished_safety(now) + _escalate_overdue_offers(now)
     )
     db.session.commit()
@@ -70,7 +72,7 @@ def _crisis_recipients(level: int, now: datetime) -> dict[int, User]:
 
 
 def _escalate_crises(now: datetime) -> list[Notification]:
-    thresholds = parse_seconds(current_app.config["CRISIS_ESCALATION_SECONDS"])
+    thresholds = crisis_escalation_seconds()
     first = now - timedelta(seconds=thresholds[0])
     intakes = db.session.scalars(
         select(Intake)

@@ -1,46 +1,60 @@
-"""Draft services: the questionnaire saved as the person goes, resume links, purge.
+"""Draft use cases: the questionnaire saved as the person goes, resume links, submit, purge.
 
 A draft is an `Intake` row with status 'draft'. Each step saves into it (contact details first,
 so outreach is possible if the page is closed after a crisis answer). The browser holds only the
-draft id in the signed session; a resume link (signed, single-purpose, 7 days) restores it. The
-draft's `draft_token` is a nonce: asking for a new link replaces it, which revokes older links,
-and submitting clears it, which ends them all. At most RESUME_LINKS_PER_HOUR links are emailed
-per draft in an hour, whichever button asked.
+draft id in the signed session; a resume link (`intake.tokens`: signed, single-purpose, 7 days)
+restores it. The draft's `draft_token` is a nonce: asking for a new link replaces it, which
+revokes older links, and submitting clears it, which ends them all. At most
+RESUME_LINKS_PER_HOUR links are emailed per draft in an hour, whichever button asked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from intake import jobs, notifications, services
+from intake import jobs, notifications
+from intake.audit import audit
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
+from intake.services.common import new_reference, urgency_rank
+from intake.services.crisis import crisis_alert_rows
+from intake.services.errors import DraftClosed, RecipientLimited, TooManyResumeLinks
+from intake.services.recipients import patient_email
+from intake.services.sources import Origin
+from intake.services.submit import Submitted, submit_intake
+from intake.tokens import from_resume_token, resume_token, resume_url
 from intake.triage import crisis_records, default_ruleset, triage
+
+__all__ = [
+    "DRAFT_TTL",
+    "RESUME_LINKS_PER_HOUR",
+    "DraftClosed",
+    "Saved",
+    "TooManyResumeLinks",
+    "from_resume_token",
+    "get",
+    "had_medical_emergency",
+    "purge_stale_drafts",
+    "request_resume_link",
+    "resume_token",
+    "resume_url",
+    "save",
+    "save_safety_answers",
+    "shows_support",
+    "start_draft",
+    "submit",
+]
 
 log = logging.getLogger(__name__)
 
-RESUME_SALT = "wayfinder.resume-draft.v1"  # purpose: this signature opens a draft, nothing else
-RESUME_MAX_AGE = timedelta(days=7)
 RESUME_LINKS_PER_HOUR = 5
 DRAFT_TTL = timedelta(days=30)
-
-
-class DraftClosed(Exception):
-    """The draft was submitted (or purged): it can no longer change."""
-
-
-class TooManyResumeLinks(Exception):
-    """RESUME_LINKS_PER_HOUR links were emailed for this draft in the last hour: none is sent."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,7 @@ class Saved:
 def start_draft(language: str = "en") -> Intake:
     """A new, empty draft (flushed, not committed: the first save commits it)."""
     draft = Intake(
-        reference=services.new_reference(),
+        reference=new_reference(),
         status=IntakeStatus.DRAFT,
         language=language,
         source="web",
@@ -90,11 +104,16 @@ def shows_support(answers: dict[str, Any]) -> bool:
 
 
 def _lock_open(draft: Intake) -> None:
-    """Lock the draft row and read it again, so a submit that landed meanwhile is seen."""
+    """Lock the draft row and read it again, so a submit that landed meanwhile is seen.
+
+    DraftClosed (after a rollback: nothing of this save is kept) when it was.
+    """
     db.session.flush()
     db.session.refresh(draft, with_for_update=True)
     if draft.status != IntakeStatus.DRAFT:
-        raise DraftClosed(draft.id)
+        closed = draft.id
+        db.session.rollback()
+        raise DraftClosed(closed)
 
 
 def save(
@@ -173,15 +192,15 @@ def _record_safety(draft: Intake) -> Saved:
     if crisis_text:
         draft.crisis_text_at = now
         _raise_draft_urgency(draft, "urgent")
-        services.audit("draft.crisis_text", "intake", draft.id)
+        audit("draft.crisis_text", "intake", draft.id)
     alert_ids: list[int] = []
     if first_episode:
         draft.crisis_at = now
         _raise_draft_urgency(draft, "crisis")
         db.session.flush()
-        alert_ids = notifications.ids(services.crisis_alert_rows(draft))
+        alert_ids = notifications.flush_ids(crisis_alert_rows(draft))
     if fresh:
-        services.audit("draft.crisis", "intake", draft.id, rules=sorted(r["rule"] for r in fresh))
+        audit("draft.crisis", "intake", draft.id, rules=sorted(r["rule"] for r in fresh))
     draft.updated_at = now
     db.session.commit()
     if alert_ids:
@@ -198,14 +217,12 @@ def had_medical_emergency(draft: Intake) -> bool:
 
 def _raise_draft_urgency(draft: Intake, urgency: str) -> None:
     """Raise (never lower) the urgency a draft is listed with."""
-    rank = services.urgency_rank(urgency)
+    rank = urgency_rank(urgency)
     if rank < draft.urgency_rank:
         draft.urgency, draft.urgency_rank = urgency, rank
 
 
-def submit(
-    draft_id: int, consent: dict[str, Any], origin: services.Origin | None = None
-) -> services.Submitted:
+def submit(draft_id: int, consent: dict[str, Any], origin: Origin | None = None) -> Submitted:
     """Submit a draft once: a second submit (double click, refresh) returns the same intake.
 
     `origin` is where the submitting request came from (the cap on automatic assignment).
@@ -218,10 +235,10 @@ def submit(
         raise DraftClosed(draft_id)
     if draft.status != IntakeStatus.DRAFT:
         db.session.rollback()
-        return services.Submitted(draft, created=False)
+        return Submitted(draft, created=False)
     contact = {**(draft.contact or {}), "consent": {**consent, "at": utcnow().isoformat()}}
     try:
-        result = services.submit_intake(
+        result = submit_intake(
             contact,
             dict(draft.answers or {}),
             language=draft.language,
@@ -236,51 +253,6 @@ def submit(
     return result
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
-
-
-def _nonce_tag(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()[:24]
-
-
-def resume_token(draft: Intake) -> str:
-    """Signed {draft id, nonce tag}: no answers and no contact details."""
-    if not draft.draft_token:
-        raise DraftClosed(draft.id)
-    return str(_serializer().dumps({"d": draft.id, "n": _nonce_tag(draft.draft_token)}))
-
-
-def resume_url(draft: Intake) -> str:
-    """The link the resume email carries: BASE_URL + /resume/<token>.
-
-    A draft submitted before its email went out has no nonce any more: the link is then the
-    form's start page (the email still holds nothing but a link).
-    """
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if draft.status != IntakeStatus.DRAFT or not draft.draft_token:
-        return f"{base}/"
-    return f"{base}/resume/{resume_token(draft)}"
-
-
-def from_resume_token(token: str) -> Intake | None:
-    """The open draft a resume token names, or None (bad, expired, revoked, or submitted)."""
-    if not isinstance(token, str) or len(token) > 512:
-        return None
-    try:
-        data = _serializer().loads(token, max_age=int(RESUME_MAX_AGE.total_seconds()))
-    except BadData:
-        return None
-    if not isinstance(data, dict) or type(data.get("d")) is not int:
-        return None
-    draft = db.session.get(Intake, data["d"])
-    if draft is None or draft.status != IntakeStatus.DRAFT or not draft.draft_token:
-        return None
-    if not hmac.compare_digest(str(data.get("n")), _nonce_tag(draft.draft_token)):
-        return None
-    return draft
-
-
 def request_resume_link(draft: Intake) -> Notification | None:
     """Write the resume-link email to the outbox (new nonce: older links stop working).
 
@@ -293,7 +265,9 @@ def request_resume_link(draft: Intake) -> Notification | None:
     db.session.flush()
     db.session.refresh(draft, with_for_update=True)
     if draft.status != IntakeStatus.DRAFT:
-        raise DraftClosed(draft.id)
+        closed = draft.id
+        db.session.rollback()
+        raise DraftClosed(closed)
     if not (draft.contact or {}).get("email"):
         return None
     links = select(func.count(Notification.id)).where(
@@ -305,16 +279,16 @@ def request_resume_link(draft: Intake) -> Notification | None:
         raise TooManyResumeLinks(draft.id)
     sent = db.session.scalar(links)
     try:
-        row = services.patient_email(
+        row = patient_email(
             NotificationKind.RESUME_LINK, draft, f"resume:{draft.id}:{(sent or 0) + 1}"
         )
-    except services.RecipientLimited:
+    except RecipientLimited:
         db.session.commit()  # the audit entry; the draft and its links are as they were
         raise TooManyResumeLinks(draft.id) from None
     if row is None:
         return None
     draft.draft_token = secrets.token_urlsafe(32)  # the link is made from it when sent
-    services.audit("draft.resume_link", "intake", draft.id)
+    audit("draft.resume_link", "intake", draft.id)
     db.session.commit()
     jobs.dispatch_notifications([row.id])
     return row
@@ -336,6 +310,6 @@ def purge_stale_drafts(now: datetime) -> int:
         return 0
     db.session.execute(delete(Notification).where(Notification.intake_id.in_(ids)))
     db.session.execute(delete(Intake).where(Intake.id.in_(ids)))
-    services.audit("draft.purged", "intake", None, count=len(ids))
+    audit("draft.purged", "intake", None, count=len(ids))
     db.session.commit()
     return len(ids)
