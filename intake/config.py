@@ -40,8 +40,12 @@ _ENV_STRINGS = (
     "LOG_FORMAT",
     "LOG_LEVEL",
     "METRICS_TOKEN",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
 )
 _ENV_INTS = (
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
     "SMTP_PORT",
     "SMTP_TIMEOUT",
     "OUTBOX_SWEEP_SECONDS",
@@ -56,10 +60,17 @@ _ENV_INTS = (
     "AUTO_ASSIGN_PER_SOURCE_PER_HOUR",
     "EMAILS_PER_RECIPIENT_PER_HOUR",
     "PROXY_FIX_HOPS",
-    "CRISIS_TEXT_ALERT_SECONDS",
+    "SESSION_IDLE_SECONDS",
+    "SESSION_ABSOLUTE_SECONDS",
 )
 _ENV_FLOATS = ("DISPATCH_PAUSE_SECONDS",)
-_ENV_BOOLS = ("RATELIMIT_ENABLED", "SMTP_STARTTLS", "SESSION_COOKIE_SECURE")
+_ENV_BOOLS = (
+    "RATELIMIT_ENABLED",
+    "SMTP_STARTTLS",
+    "SMTP_SSL",
+    "SMTP_TLS_WAIVED",
+    "SESSION_COOKIE_SECURE",
+)
 
 
 class ConfigError(RuntimeError):
@@ -73,13 +84,19 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "APP_ENV": "development",
         "SECRET_KEY": DEV_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{instance / 'wayfinder.sqlite'}",
+        "DATABASE_CONNECT_TIMEOUT": 3,  # s: a connection attempt gives up (PostgreSQL)
+        "DATABASE_STATEMENT_TIMEOUT": 15,  # s: a statement is cancelled (PostgreSQL); 0: none
         "REDIS_URL": None,
         "BROKER_URL": None,  # derived: REDIS_URL or the embedded SQLite broker
         "EMBEDDED_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
         "SMTP_TIMEOUT": 15,
-        "SMTP_STARTTLS": False,
+        "SMTP_STARTTLS": None,  # derived: on in production (smtp_tls below)
+        "SMTP_SSL": False,  # implicit TLS (port 465) instead of STARTTLS
+        "SMTP_USERNAME": None,  # SMTP AUTH after TLS; unset: no AUTH
+        "SMTP_PASSWORD": None,
+        "SMTP_TLS_WAIVED": False,  # production: allow plain SMTP (a relay on the same host)
         "MAILBOX_DIR": str(instance / "mailbox"),
         "MAIL_FROM": "Wayfinder <no-reply@wayfinder.invalid>",
         "BASE_URL": "http://127.0.0.1:5000",
@@ -98,7 +115,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BROKER_RESTORE_SECONDS": 100,  # Redis: how often unacked messages are checked for that
         "DISPATCH_PAUSE_SECONDS": 2.0,  # after a failed publish, skip the fast path this long
         "DEADLINE_CHECK_SECONDS": 30,  # beat: how often deadlines are checked
-        "CRISIS_TEXT_ALERT_SECONDS": 3600,  # a draft with crisis words left unsubmitted this long
         "BUSINESS_HOURS": "09:00-17:00",
         "BUSINESS_DAYS": "Mon-Fri",
         "BUSINESS_TZ": "America/New_York",
@@ -115,6 +131,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
+        "SESSION_IDLE_SECONDS": 900,  # a staff session unused this long ends (intake/sessions.py)
+        "SESSION_ABSOLUTE_SECONDS": 43200,  # and any staff session this long after sign-in
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
         "BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
@@ -175,15 +193,21 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     settings["DATABASE_URL"] = url
     settings["SQLALCHEMY_DATABASE_URI"] = url
-    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
-    # Whatever engine options are given, database errors never quote their parameters (PHI).
+    # The options given (tests) go over the defaults; whatever is given, database errors never
+    # quote their parameters (PHI).
+    options = _engine_options(url, settings)
+    given = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {**options.get("connect_args", {}), **given.pop("connect_args", {})}
     settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+        **options,
+        **given,
+        **({"connect_args": connect_args} if connect_args else {}),
         "hide_parameters": True,
     }
     if not settings.get("BROKER_URL"):
         settings["BROKER_URL"] = settings["REDIS_URL"] or settings["EMBEDDED_BROKER_URL"]
     _side_effects(settings)
+    _smtp_tls(settings)
     if settings["SHOW_DEV_MAILBOX"] is None:
         settings["SHOW_DEV_MAILBOX"] = env == "development" and settings["MAILER"] == "mailbox"
     settings["TESTING"] = env == "testing" or bool(settings.get("TESTING"))
@@ -218,6 +242,26 @@ def _side_effects(settings: dict[str, Any]) -> None:
             raise ConfigError("PASSWORD_HASH_COST is for tests only")
 
 
+def _smtp_tls(settings: dict[str, Any]) -> None:
+    """Mail leaves over TLS in production: STARTTLS unless SMTP_SSL (implicit TLS) is chosen.
+
+    Unset SMTP_STARTTLS means on in production and off in development and tests (a local
+    mail sink has no certificate). Plain SMTP in production, or AUTH without TLS anywhere
+    outside development, is refused unless SMTP_TLS_WAIVED says the relay is on the same host.
+    """
+    if settings["SMTP_STARTTLS"] is None:
+        settings["SMTP_STARTTLS"] = settings["APP_ENV"] == "production" and not settings["SMTP_SSL"]
+    if settings["SMTP_TLS_WAIVED"] or settings["MAILER"] != "smtp":
+        return
+    tls = bool(settings["SMTP_STARTTLS"] or settings["SMTP_SSL"])
+    if settings["APP_ENV"] == "production" and not tls:
+        raise ConfigError(
+            "SMTP in production needs SMTP_STARTTLS or SMTP_SSL (or SMTP_TLS_WAIVED=true)"
+        )
+    if settings["SMTP_USERNAME"] and not tls and settings["APP_ENV"] != "development":
+        raise ConfigError("SMTP_USERNAME needs SMTP_STARTTLS or SMTP_SSL (passwords over TLS)")
+
+
 def _rate_limit_storage(settings: dict[str, Any]) -> None:
     """Rate-limit counters live in Redis whenever there is one, so that every web process counts
     against one limit; in memory (per process) only on the embedded default.
@@ -236,6 +280,8 @@ def _rate_limit_storage(settings: dict[str, Any]) -> None:
     settings["RATELIMIT_SWALLOW_ERRORS"] = False
     for name in (
         "PROXY_FIX_HOPS",
+        "SESSION_IDLE_SECONDS",
+        "SESSION_ABSOLUTE_SECONDS",
         "AUTO_ASSIGN_PER_SOURCE_PER_HOUR",
         "EMAILS_PER_RECIPIENT_PER_HOUR",
     ):
@@ -277,9 +323,28 @@ def _check_calendar(settings: Mapping[str, Any]) -> None:
         raise ConfigError(str(exc)) from None
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Engine options so that a database that is away is answered in seconds, never waited on.
+
+    PostgreSQL: a connection attempt gives up after DATABASE_CONNECT_TIMEOUT seconds and a
+    statement after DATABASE_STATEMENT_TIMEOUT seconds (0: no limit; e.g. for a long migration);
+    a request waits at most 5 s for a free pooled connection. Each pooled connection is tested
+    before use (pre-ping) and replaced after 30 minutes (recycle), so after a restart or
+    fail-over the pool mends itself: no restart of the app or the workers.
+    """
     # hide_parameters: database errors must not quote the values (PHI) into logs.
     if url.startswith("sqlite"):
         # Web, worker and beat share one file: wait for a lock instead of failing at once.
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
-    return {"pool_pre_ping": True, "hide_parameters": True}
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args["connect_timeout"] = int(settings["DATABASE_CONNECT_TIMEOUT"])
+        statement_ms = int(settings["DATABASE_STATEMENT_TIMEOUT"]) * 1000
+        connect_args["options"] = f"-c statement_timeout={statement_ms}"
+    return {
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "pool_timeout": 5,
+        "connect_args": connect_args,
+        "hide_parameters": True,
+    }

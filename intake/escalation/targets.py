@@ -51,6 +51,14 @@ def acknowledge_minutes(ruleset: Ruleset | None = None) -> int:
     return max(1, crisis_escalation_seconds(ruleset)[0] // 60)
 
 
+def unfinished_alert_seconds(ruleset: Ruleset | None = None) -> int:
+    """Age (seconds) at which a draft with crisis words, left unsubmitted, alerts coordinators."""
+    after = (ruleset or default_ruleset()).targets["urgent"].unfinished_alert_after
+    if after is None:
+        raise ValueError("targets.urgent.unfinished_alert_after is needed for the alert")
+    return seconds(after)
+
+
 def accept_deadline(
     urgency: str | None, start: datetime, cal: BusinessCalendar, ruleset: Ruleset | None = None
 ) -> datetime | None:

@@ -4,9 +4,9 @@
   (15 min, rules.toml) goes to the backup and the clinical director; at the next step, when the
   promised first contact is due (`first_contact`, 30 min), to the on-call clinician, the backup,
   the director and every coordinator. One level per step (`intake.escalation.targets`).
-- A draft whose free text matched the crisis words, not submitted CRISIS_TEXT_ALERT_SECONDS
-  after the words were saved (an hour), goes to every coordinator once, so an abandoned form
-  still reaches someone.
+- A draft whose free text matched the crisis words, not submitted within
+  `targets.urgent.unfinished_alert_after` (an hour) of the words being saved, goes to every
+  coordinator once, so an abandoned form still reaches someone.
 - An offer not accepted by its `accept_by` (business hours, from the urgency's target) goes to
   the coordinators, who can reassign it.
 
@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intake import jobs, notifications
 from intake.audit import audit
-from intake.escalation.targets import crisis_escalation_seconds
+from intake.escalation.targets import crisis_escalation_seconds, unfinished_alert_seconds
 from intake.extensions import db
 from intake.models import (
     Assignment,
@@ -113,7 +112,7 @@ def _escalate_crises(now: datetime) -> list[Notification]:
 
 
 def _alert_unfinished_safety(now: datetime) -> list[Notification]:
-    due = now - timedelta(seconds=int(current_app.config["CRISIS_TEXT_ALERT_SECONDS"]))
+    due = now - timedelta(seconds=unfinished_alert_seconds())
     drafts = db.session.scalars(
         select(Intake)
         .where(

@@ -151,6 +151,8 @@ class Target:
     staff_text: str
     alert_within: Duration | None = None
     acknowledge_within: Duration | None = None
+    # A draft at this urgency, left unsubmitted this long, alerts the coordinators (U4 words).
+    unfinished_alert_after: Duration | None = None
 
     def __str__(self) -> str:
         return self.patient_text

@@ -131,11 +131,12 @@ def targets_table(ctx: Ctx, raw: object) -> dict[str, Target]:
         if not isinstance(t, Mapping):
             raise ctx.err(where, "missing")
         allowed = {"first_contact", "first_visit", "alert_within", "acknowledge_within",
-                   "patient_text", "staff_text"}  # fmt: skip
+                   "unfinished_alert_after", "patient_text", "staff_text"}  # fmt: skip
         if set(t) - allowed:
             raise ctx.err(where, f"unknown field(s) {sorted(set(t) - allowed)}")
         opt = {k: _duration(ctx, f"{where}.{k}", t[k]) if k in t else None
-               for k in ("first_visit", "alert_within", "acknowledge_within")}  # fmt: skip
+               for k in ("first_visit", "alert_within", "acknowledge_within",
+                         "unfinished_alert_after")}  # fmt: skip
         out[urgency] = Target(
             urgency,
             _duration(ctx, f"{where}.first_contact", t.get("first_contact")),

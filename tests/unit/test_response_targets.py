@@ -69,3 +69,12 @@ def test_crisis_and_unknown_urgencies_have_no_accept_deadline() -> None:
     assert targets.accept_deadline("crisis", MONDAY_NOON_NY, CAL) is None
     assert targets.accept_deadline(None, MONDAY_NOON_NY, CAL) is None
     assert targets.accept_deadline("later", MONDAY_NOON_NY, CAL) is None
+
+
+def test_an_unfinished_form_with_crisis_words_alerts_after_the_urgent_target() -> None:
+    """The hour of clinical-rules.md 6 is a rules-file target, not a deployment setting."""
+    assert targets.unfinished_alert_seconds() == 3600
+    urgent = replace(default_ruleset().targets["urgent"], unfinished_alert_after=None)
+    rules = replace(default_ruleset(), targets={**default_ruleset().targets, "urgent": urgent})
+    with pytest.raises(ValueError, match="unfinished_alert_after"):
+        targets.unfinished_alert_seconds(rules)
