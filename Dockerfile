@@ -5,6 +5,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+# The Spanish catalog of the public pages (as `make` builds it).
+RUN python scripts/build_translations.py
 RUN useradd --create-home --uid 10001 wayfinder && mkdir -p instance && chown wayfinder instance
 USER wayfinder
 EXPOSE 8000

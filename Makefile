@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench clean install install-dev services backup restore-test
+.PHONY: run test lint bench clean install install-dev services chromium translations backup restore-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,18 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The Spanish catalog of the public pages, compiled from the templates and intake/public/spanish.py.
+MO := intake/translations/es/LC_MESSAGES/messages.mo
+$(MO): babel.cfg intake/public/spanish.py scripts/build_translations.py $(wildcard templates/*.html templates/public/*.html templates/macros/*.html) | $(VENV)/.runtime
+	$(BIN)/python scripts/build_translations.py
+translations: $(MO)
+
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install: $(VENV)/.runtime $(MO)
+install-dev: $(VENV)/.dev $(MO)
 
 ## run: migrate, seed demo data, start web + worker + beat on the embedded default (Ctrl-C stops all)
 run: install
@@ -33,8 +39,13 @@ services:
 	@bash scripts/ensure-services.sh
 
 ## test: install dev tools, start local services if needed, run the linters and the whole suite
-test: install-dev services lint
+##       (the browser tests drive Debian's Chromium: installed with apt-get when it is missing)
+test: install-dev services chromium lint
 	$(BIN)/pytest
+
+## chromium: Debian's Chromium for the browser tests (Playwright never downloads a browser)
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 ## lint: ruff (rules and format), mypy (strict on the pure core), import-linter contracts
 ##       (layers, no circles), and no import circle at all inside intake

@@ -69,6 +69,7 @@ _ENV_BOOLS = (
     "SMTP_STARTTLS",
     "SMTP_SSL",
     "SMTP_TLS_WAIVED",
+    "MFA_REQUIRED",
     "SESSION_COOKIE_SECURE",
 )
 
@@ -133,6 +134,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "SESSION_IDLE_SECONDS": 900,  # a staff session unused this long ends (intake/sessions.py)
         "SESSION_ABSOLUTE_SECONDS": 43200,  # and any staff session this long after sign-in
+        "MFA_REQUIRED": None,  # staff must enrol a second factor; derived: true in production
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
         "BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
@@ -208,6 +210,8 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
         settings["BROKER_URL"] = settings["REDIS_URL"] or settings["EMBEDDED_BROKER_URL"]
     _side_effects(settings)
     _smtp_tls(settings)
+    if settings["MFA_REQUIRED"] is None:
+        settings["MFA_REQUIRED"] = env == "production"
     if settings["SHOW_DEV_MAILBOX"] is None:
         settings["SHOW_DEV_MAILBOX"] = env == "development" and settings["MAILER"] == "mailbox"
     settings["TESTING"] = env == "testing" or bool(settings.get("TESTING"))

@@ -5,21 +5,27 @@ otherwise fail the error page too) and is logged by exception type, endpoint and
 code shown on the page: never the exception's message, which can quote SQL parameters or
 request data (PHI). Flask's own exception log is held to the same rule (`App`,
 `NoExceptionText`).
+
+The database away (refused, restarting, timed out, or the pool out of connections) is not a
+server error: it is a 503 with `Retry-After` (`database_unavailable`), logged once a minute at
+most, and its page never needs the database itself (the signed-in user is not loaded again).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 import traceback
 from types import TracebackType
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from intake.extensions import db
+from intake.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,13 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing you entered was lost.",
     503: "The service is busy. Please try again in a minute.",
 }
+
+# The exceptions that can mean "the database is away"; `database_unavailable` decides.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
+RETRY_AFTER = "10"  # seconds: a restart or fail-over usually takes about this long
+UNAVAILABLE = "The system is briefly unavailable. Please try again in a minute."
+LOG_EVERY = 60.0  # seconds between two log lines about the database being away
+_last_logged: list[float] = []
 
 
 def wants_json() -> bool:
@@ -87,6 +100,84 @@ def _roll_back(exc: BaseException) -> None:
             type(rollback_error).__name__,
             incident(),
         )
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached or answer now (worth a retry), as
+    opposed to a bug (an integrity or programming error, which stays a 500).
+
+    Connection refused or lost, a server restarting or shutting down, a statement or lock
+    timeout (all `OperationalError`), a closed connection (`InterfaceError`), a connection that
+    SQLAlchemy invalidated, and no free connection in the pool within `pool_timeout`.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
+
+
+def database_down(exc: BaseException) -> None:
+    """After the database failed a request: roll back, stop the signed-in user from being
+    loaded again (every page's header asks for it), and log once a minute at most."""
+    _roll_back(exc)
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request cache
+    now = time.monotonic()
+    if _last_logged and now - _last_logged[0] < LOG_EVERY:
+        return
+    _last_logged[:] = [now]
+    log.warning(
+        "database unavailable (%s) on %s: answered 503 (incident %s)",
+        type(exc).__name__,
+        _where(),
+        incident(),
+    )
+
+
+def unavailable_page() -> Any:
+    """The 503 page for people (staff, or a page that cannot be shown without its data)."""
+    response = current_app.make_response(
+        (render_template("errors/unavailable.html", message=UNAVAILABLE), 503)
+    )
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def unavailable_problem() -> Any:
+    """The 503 problem+json for API clients: nothing was stored; retry (with the same
+    Idempotency-Key) after `Retry-After` seconds."""
+    response = problem(
+        503,
+        "The database is briefly unavailable and nothing was stored. "
+        "Please retry after the number of seconds in Retry-After.",
+    )
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def handle_database_error(exc: Exception) -> Any:
+    """A database error: the database away is a 503; anything else is a server error."""
+    if not database_unavailable(exc):
+        return handle_unexpected(exc)
+    database_down(exc)
+    return unavailable_problem() if wants_json() else unavailable_page()
+
+
+def handle_unexpected(exc: Exception) -> Any:
+    _roll_back(exc)
+    # The type and the code path only: an exception's message can quote request data or
+    # SQL parameters (PHI), so it is never logged.
+    frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+    log.error(
+        "unhandled %s on %s (incident %s)\n%s",
+        type(exc).__name__,
+        _where(),
+        incident(),
+        frames,
+    )
+    return _server_error(500)
 
 
 class App(Flask):
@@ -146,20 +237,9 @@ def init_app(app: Flask) -> None:
             "errors/error.html", status=status, message=MESSAGES.get(status, exc.description)
         ), status
 
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Any:
-        _roll_back(exc)
-        # The type and the code path only: an exception's message can quote request data or
-        # SQL parameters (PHI), so it is never logged.
-        frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
-        log.error(
-            "unhandled %s on %s (incident %s)\n%s",
-            type(exc).__name__,
-            _where(),
-            incident(),
-            frames,
-        )
-        return _server_error(500)
+    for kind in DATABASE_ERRORS:
+        app.register_error_handler(kind, handle_database_error)
+    app.register_error_handler(Exception, handle_unexpected)
 
 
 def _server_error(status: int) -> Any:

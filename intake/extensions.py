@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, g, has_request_context
+from flask_babel import Babel, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from intake import jobs
@@ -42,20 +43,66 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+babel = Babel()
+LANGUAGES = ("en", "es")  # the public pages' languages; staff pages are in English
+
+
+def select_locale() -> str:
+    """The language of this request: the public pages follow the person's choice (the switch,
+    `?lang=`, kept in the session) and else their browser's Accept-Language; every other page
+    is in English."""
+    from flask import request, session
+
+    if not has_request_context() or request.blueprint != "public":
+        return "en"
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "do_connect", _one_attempt_per_request)
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    app.jinja_env.globals["get_locale"] = get_locale  # <html lang> and the language switch
     limiter.init_app(app)  # intake.ratelimit.init_app (create_app) adds proxies, storage errors
     celery_init_app(app)
     # The task dispatcher is chosen by a setting (TASK_DISPATCHER), as the mailer is (MAILER,
     # intake.notifications.mailers): tests swap side effects instead of switching them off.
     jobs.init_app(app)
+
+
+def _one_attempt_per_request(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Within one web request, a database that failed to connect is not tried again.
+
+    A request may reach for the database several times (its session, the user, the view, the
+    error page); each attempt may wait the whole connect timeout when the server is hung, so
+    after the first failure the rest fail at once and the request is answered (503) within
+    one timeout. The next request tries again, so recovery is noticed at once.
+    """
+    if not has_request_context():
+        return None  # workers, CLI: the ordinary connect
+    error = dialect.loaded_dbapi.OperationalError
+    if g.get("_database_unreachable"):
+        raise error("the database could not be reached earlier in this request")
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except error:
+        g._database_unreachable = True
+        raise
 
 
 def celery_settings(config: dict[str, Any]) -> dict[str, Any]:

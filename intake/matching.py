@@ -123,3 +123,36 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
         f"least loaded of {len(open_)} eligible ({load} of {best.capacity} open)."
     )
     return Choice(best, reason)
+
+
+def ineligible(intake: Intake, profiles: Collection[ClinicianProfile]) -> dict[int, list[str]]:
+    """For each of `profiles` (with their users loaded), why it could not be chosen for
+    `intake` (empty: eligible), in a coordinator's words: the same tests as `choose_clinician`.
+    Two queries whatever the number of clinicians."""
+    answers = intake.answers or {}
+    clinic_states = dict(db.session.execute(select(Location.code, Location.state)).all())
+    ids = [p.id for p in profiles]
+    loads = dict(
+        db.session.execute(
+            select(Assignment.clinician_id, func.count())
+            .where(Assignment.clinician_id.in_(ids), Assignment.status.in_(OPEN_ASSIGNMENT))
+            .group_by(Assignment.clinician_id)
+        ).all()
+    )
+    state, location = answers.get("state"), answers.get("location")
+    out: dict[int, list[str]] = {}
+    for profile in profiles:
+        why: list[str] = []
+        if not profile.user.active:
+            why.append("account disabled")
+        if not profile.accepting_new:
+            why.append("not accepting new patients")
+        if intake.service_line not in profile.service_lines:
+            why.append("does not offer this service line")
+        modality = intake.modality or "either"
+        if _modality_fits(profile, modality, state, location, clinic_states) is None:
+            why.append("not licensed or located for this modality")
+        if loads.get(profile.id, 0) >= profile.capacity:
+            why.append("at capacity")
+        out[profile.id] = why
+    return out

@@ -89,9 +89,14 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on logout/password change: a copied session cookie stops working.
+    # Bumped on logout, password or role change and disabling: a copied cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Second factor (intake/mfa.py): the TOTP secret once enrolled, the last time step used (a
+    # code is good once), and SHA-256 hashes of the unused one-time recovery codes.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_last_step: Mapped[int | None]
+    mfa_recovery: Mapped[list[str] | None] = mapped_column(JSON)
 
     clinician: Mapped[ClinicianProfile | None] = relationship(back_populates="user")
 
@@ -138,6 +143,8 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_intakes_queue", "status", "urgency_rank", "submitted_at"),
         Index("ix_intakes_crisis_text_open", "status", "crisis_text_alerted_at", "crisis_text_at"),
         Index("ix_intakes_source", "source_key", "submitted_at"),
+        # The staff list's keyset order: crisis first, then urgency, then the longest waiting.
+        Index("ix_intakes_worklist", "urgency_rank", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +180,18 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Staff search: keyed hashes (services.common.keyed_hash) of the normalized email, phone
+    # digits and full name, written at submit. Never a LIKE over the contact details.
+    email_hash: Mapped[str | None] = mapped_column(String(40), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(40), index=True)
+    name_hash: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The state the person is in during visits (a copy of the answer, for the staff filter).
+    state: Mapped[str | None] = mapped_column(String(2))
+    # Staff overrides of the route, oldest first ({fields: {name: {from, to}}, reason, by, at}):
+    # `decision` keeps what the rules said; urgency/service_line/modality hold what applies.
+    overrides: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    first_contact_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(32))
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="intake", order_by="Assignment.id"
@@ -233,6 +252,24 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
 
     intake: Mapped[Intake] = relationship(back_populates="assignments")
     clinician: Mapped[ClinicianProfile] = relationship()
+
+
+class OutreachAttempt(db.Model):  # type: ignore[name-defined,misc]
+    """One try at reaching the person (a call, a text, a voicemail, an email) and its outcome."""
+
+    __tablename__ = "outreach_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    # The form's one-time token: a resubmitted form records the attempt once.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class Notification(db.Model):  # type: ignore[name-defined,misc]
@@ -315,6 +352,22 @@ class ApiIdempotencyKey(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class WebSession(db.Model):  # type: ignore[name-defined,misc]
+    """A browser session kept on the server when there is no Redis (intake/sessions.py).
+
+    The cookie holds a random id; this row is keyed by its SHA-256, so a copy of the table
+    holds no usable cookie. `user_id` lets every session of a user be ended at once.
+    """
+
+    __tablename__ = "web_sessions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     """Append-only: who did what to which object. Ids and codes only, never PHI values."""
 
@@ -345,8 +398,10 @@ __all__ = [
     "NotificationKind",
     "NotificationStatus",
     "OnCallShift",
+    "OutreachAttempt",
     "Role",
     "as_utc",
     "User",
+    "WebSession",
     "utcnow",
 ]

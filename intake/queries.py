@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, func, literal, or_, select, tuple_
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from intake.extensions import db
 from intake.models import (
+    OPEN_ASSIGNMENT,
     Assignment,
+    AssignmentStatus,
     ClinicianProfile,
     Intake,
     IntakeStatus,
     Notification,
     NotificationStatus,
+    OutreachAttempt,
+    User,
+    as_utc,
 )
 
 # An intake's assignments with each clinician and their user: the pages that list assignees
@@ -78,3 +87,246 @@ def dead_notifications(limit: int = 50) -> list[Notification]:
             .limit(limit)
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The staff list (`GET /staff/intakes`): filters, tabs and keyset pagination.
+
+PAGE_SIZE = 50
+
+TABS = ("needs_action", "awaiting", "accepted", "contacted", "closed")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last row of a page, in the list's sort order (urgency rank, submitted, id)."""
+
+    rank: int
+    submitted_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = (as_utc(self.submitted_at) - _EPOCH) // timedelta(microseconds=1)
+        return f"{self.rank}.{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        """None for anything that is not a cursor this list wrote."""
+        parts = text.split(".")
+        if len(parts) != 3 or not all(p.isdigit() and len(p) <= 20 for p in parts):
+            return None
+        rank, micros, ident = (int(p) for p in parts)
+        try:
+            at = _EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            return None
+        return cls(rank, at, ident)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class IntakeFilter:
+    """Checked filter values (the view turns bad ones into a 400); None means any."""
+
+    reference: str | None = None
+    email_hash: str | None = None
+    phone_hash: str | None = None
+    name_hash: str | None = None
+    urgency: str | None = None
+    service_line: str | None = None
+    modality: str | None = None
+    statuses: tuple[str, ...] | None = OPEN_STATUSES  # None: every submitted intake
+    tab: str | None = None
+    state: str | None = None
+    clinician_id: int | None = None
+    submitted_from: datetime | None = None  # inclusive, UTC
+    submitted_before: datetime | None = None  # exclusive, UTC
+
+
+def _overdue_offer() -> Any:
+    return (
+        select(Assignment.id)
+        .where(
+            Assignment.intake_id == Intake.id,
+            Assignment.status == AssignmentStatus.OFFERED,
+            Assignment.escalated_at.is_not(None),
+        )
+        .exists()
+    )
+
+
+def _tab_condition(tab: str) -> Any:
+    """needs_action: open, and a crisis not acknowledged, an offer overdue, or nobody assigned
+    (new, declined or taken back); the others are one status each."""
+    if tab == "needs_action":
+        return Intake.status.in_(OPEN_STATUSES) & or_(
+            Intake.crisis_at.is_not(None) & Intake.acknowledged_at.is_(None),
+            Intake.status == IntakeStatus.SUBMITTED,
+            _overdue_offer(),
+        )
+    return (
+        Intake.status
+        == {
+            "awaiting": IntakeStatus.ASSIGNED,
+            "accepted": IntakeStatus.ACCEPTED,
+            "contacted": IntakeStatus.CONTACTED,
+            "closed": IntakeStatus.CLOSED,
+        }[tab]
+    )
+
+
+def _filtered(f: IntakeFilter) -> Any:
+    query = select(Intake).where(Intake.submitted_at.is_not(None))
+    exact = {
+        Intake.reference: f.reference,
+        Intake.email_hash: f.email_hash,
+        Intake.phone_hash: f.phone_hash,
+        Intake.name_hash: f.name_hash,
+        Intake.urgency: f.urgency,
+        Intake.service_line: f.service_line,
+        Intake.modality: f.modality,
+        Intake.state: f.state,
+    }
+    for column, value in exact.items():
+        if value is not None:
+            query = query.where(column == value)
+    if f.statuses is not None:
+        query = query.where(Intake.status.in_(f.statuses))
+    if f.tab is not None:
+        query = query.where(_tab_condition(f.tab))
+    if f.clinician_id is not None:
+        query = query.where(
+            select(Assignment.id)
+            .where(
+                Assignment.intake_id == Intake.id,
+                Assignment.clinician_id == f.clinician_id,
+                Assignment.status.in_(OPEN_ASSIGNMENT),
+            )
+            .exists()
+        )
+    if f.submitted_from is not None:
+        query = query.where(Intake.submitted_at >= f.submitted_from)
+    if f.submitted_before is not None:
+        query = query.where(Intake.submitted_at < f.submitted_before)
+    return query
+
+
+def list_query(f: IntakeFilter, after: Cursor | None = None, limit: int = PAGE_SIZE) -> Any:
+    """The page's statement: crisis first, then urgency, then the longest waiting, then id.
+
+    Keyset pagination: rows after `after` in that order, read through ix_intakes_worklist;
+    never an OFFSET, never a count.
+    """
+    query = _filtered(f)
+    if after is not None:
+        query = query.where(
+            tuple_(Intake.urgency_rank, Intake.submitted_at, Intake.id)
+            > tuple_(
+                literal(after.rank),
+                literal(after.submitted_at, DateTime(timezone=True)),
+                literal(after.id),
+            )
+        )
+    return query.order_by(Intake.urgency_rank, Intake.submitted_at, Intake.id).limit(limit)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Intake]
+    next_cursor: str | None  # None: this is the last page
+
+
+def find_intakes(f: IntakeFilter, after: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of the staff list, with its assignees loaded, and the cursor of the next."""
+    rows = list(db.session.scalars(list_query(f, after, size + 1).options(WITH_ASSIGNEES)))
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if more and rows else None
+    cursor = (
+        Cursor(last.urgency_rank, as_utc(last.submitted_at), last.id).encode()
+        if last is not None and last.submitted_at is not None
+        else None
+    )
+    return Page(rows, cursor)
+
+
+def tab_counts() -> dict[str, int]:
+    """How many intakes each tab holds (two grouped queries over indexed columns)."""
+    by_status = dict(
+        db.session.execute(
+            select(Intake.status, func.count())
+            .where(Intake.submitted_at.is_not(None))
+            .group_by(Intake.status)
+        ).all()
+    )
+    needs = db.session.scalar(
+        select(func.count())
+        .select_from(Intake)
+        .where(Intake.submitted_at.is_not(None), _tab_condition("needs_action"))
+    )
+    return {
+        "needs_action": int(needs or 0),
+        "awaiting": by_status.get(IntakeStatus.ASSIGNED, 0),
+        "accepted": by_status.get(IntakeStatus.ACCEPTED, 0),
+        "contacted": by_status.get(IntakeStatus.CONTACTED, 0),
+        "closed": by_status.get(IntakeStatus.CLOSED, 0),
+    }
+
+
+def open_breakdown() -> list[tuple[str | None, str | None, str | None, int]]:
+    """Open intakes per service line x modality x urgency, largest first."""
+    return [
+        (line, modality, urgency, int(n))
+        for line, modality, urgency, n in db.session.execute(
+            select(Intake.service_line, Intake.modality, Intake.urgency, func.count())
+            .where(Intake.status.in_(OPEN_STATUSES), Intake.submitted_at.is_not(None))
+            .group_by(Intake.service_line, Intake.modality, Intake.urgency)
+            .order_by(func.count().desc())
+        ).all()
+    ]
+
+
+def outreach_for(intake_id: int) -> list[OutreachAttempt]:
+    """Every outreach attempt on an intake, oldest first, with who made it."""
+    return list(
+        db.session.scalars(
+            select(OutreachAttempt)
+            .options(joinedload(OutreachAttempt.user))
+            .where(OutreachAttempt.intake_id == intake_id)
+            .order_by(OutreachAttempt.id)
+        )
+    )
+
+
+def clinicians() -> list[ClinicianProfile]:
+    """Active clinicians, by name (the reassign form and the clinician filter)."""
+    return list(
+        db.session.scalars(
+            select(ClinicianProfile)
+            .join(User)
+            .options(contains_eager(ClinicianProfile.user))
+            .where(User.active.is_(True))
+            .order_by(User.display_name, ClinicianProfile.id)
+        )
+    )
+
+
+def alert_counts() -> dict[str, int]:
+    """For the banner on every staff page: crisis alerts not acknowledged, offers overdue."""
+    crisis = db.session.scalar(
+        select(func.count())
+        .select_from(Intake)
+        .where(
+            Intake.status.in_(OPEN_STATUSES),
+            Intake.crisis_at.is_not(None),
+            Intake.acknowledged_at.is_(None),
+        )
+    )
+    overdue = db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.status == AssignmentStatus.OFFERED, Assignment.escalated_at.is_not(None))
+    )
+    return {"crisis": int(crisis or 0), "overdue": int(overdue or 0)}

@@ -22,7 +22,7 @@ from intake.services.demo import (
     DEMO_STAFF,
     seed_demo,
 )
-from intake.services.users import PasswordTooShort, UserExists, upsert_user
+from intake.services.users import PasswordTooShort, UserExists, WeakPassword, upsert_user
 from intake.services.users import create_user as create_account
 
 __all__ = [
@@ -75,6 +75,8 @@ def register(app: Flask) -> None:
             raise click.ClickException(
                 f"The password must have at least {MIN_LENGTH} characters."
             ) from None
+        except WeakPassword as exc:
+            raise click.ClickException(exc.reason) from None
         except UserExists:
             raise click.ClickException(
                 f"A user with email {email.strip().lower()} already exists."

@@ -6,6 +6,7 @@ a 404 on every page here (`services.held_assignment`).
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,12 +14,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from intake import services
+from intake import queries, services
 from intake.auth import role_required
 from intake.extensions import db
 from intake.models import OPEN_ASSIGNMENT, Assignment, ClinicianProfile, Intake, Role, utcnow
 from intake.screening import INSTRUMENTS
-from intake.services import records
+from intake.services import records, workspace
 
 bp = Blueprint("clinician", "intake.clinician", url_prefix="/clinician")
 
@@ -64,7 +65,36 @@ def intake_detail(intake_id: int) -> Any:
         instruments=INSTRUMENTS,
         now=utcnow(),
         decline_reason_max=DECLINE_REASON_MAX,
+        outreach=queries.outreach_for(intake_id),
+        form_token=secrets.token_urlsafe(24),
+        channels=workspace.CHANNELS,
+        outcomes=workspace.OUTCOMES,
     )
+
+
+@bp.post("/intakes/<int:intake_id>/outreach")
+@role_required(Role.CLINICIAN)
+def outreach(intake_id: int) -> Any:
+    """Record a try at reaching the person, or first contact made: their own intakes only."""
+    if services.held_assignment(current_user, intake_id=intake_id) is None:
+        abort(404)
+    form = request.form
+    result = workspace.record_outreach(
+        intake_id,
+        current_user,
+        channel=form.get("channel") or "",
+        outcome=form.get("outcome") or "",
+        note=form.get("note"),
+        form_token=form.get("form_token") or "",
+        ip=request.remote_addr,
+    )
+    if result is workspace.Result.NOT_FOUND:
+        abort(404)
+    if result is workspace.Result.DONE:
+        flash("Outreach recorded.", "info")
+    elif result is not workspace.Result.UNCHANGED:
+        flash("Choose a channel and an outcome from the lists.", "error")
+    return redirect(url_for("clinician.intake_detail", intake_id=intake_id))
 
 
 def _after(result: services.Outcome, done: str) -> Any:

@@ -35,17 +35,33 @@ class Mailer(Protocol):
 
 @dataclass
 class SmtpMailer:
+    """SMTP with STARTTLS or implicit TLS (certificates verified against the system store) and,
+    when a username is set, AUTH after TLS. Plain SMTP only where config allows it."""
+
     host: str
     port: int
     timeout: float
     starttls: bool = False
+    implicit_tls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     def send(self, message: EmailMessage) -> None:
         smtp: smtplib.SMTP | None = None
         try:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+            if self.implicit_tls:
+                smtp = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
             smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
@@ -111,5 +127,8 @@ def mailer() -> Mailer:
             int(cfg["SMTP_PORT"]),
             float(cfg["SMTP_TIMEOUT"]),
             bool(cfg["SMTP_STARTTLS"]),
+            bool(cfg["SMTP_SSL"]),
+            cfg["SMTP_USERNAME"],
+            cfg["SMTP_PASSWORD"],
         )
     return MailboxMailer(Path(cfg["MAILBOX_DIR"]))

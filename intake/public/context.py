@@ -74,6 +74,7 @@ def step_context(
         "height": HEIGHT,
         "weight": WEIGHT,
         "error_links": {name: _error_anchor(name) for name in errors},
+        "error_labels": _error_labels(page, answers, errors),
         **wording.form_context(page.name),
     }
     if page.name == "review" and draft is not None:
@@ -82,6 +83,21 @@ def step_context(
             name: page_of(name, answers).name for name in errors if name != "consent"
         }
     return context
+
+
+def _error_labels(page: Page, answers: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """The question each error is about, in the words the page shows, so the error summary
+    names it ("In the past few weeks, have you wished you were dead?") rather than repeating
+    "This question needs an answer"."""
+    texts = {item.key: item.text for _, items in shown_blocks(page, answers) for item in items}
+    labels: dict[str, str] = {}
+    for name in errors:
+        kind, _, rest = name.partition(".")
+        key = rest.split(".", 1)[0] if kind == "answers" else name
+        label = texts.get(key) or wording.FIELD_LABELS.get(key) or wording.FIELD_LABELS.get(name)
+        if label:
+            labels[name] = label
+    return labels
 
 
 def _error_anchor(name: str) -> str:

@@ -7,18 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from intake import services
-from intake.extensions import db, limiter
+from intake import errors, services
+from intake.extensions import LANGUAGES, db, limiter
 from intake.models import Intake, IntakeStatus, utcnow
 from intake.public import steps
 from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
 from intake.public.pages import BY_NAME, neighbour
-from intake.public.wording import CONTACT_BY, next_steps
+from intake.public.wording import CONTACT_BY, MINOR_NOTICE, next_steps, under_18
 from intake.ratelimit import fail_open
 from intake.services import drafts
 from intake.validation import ValidationFailed
@@ -26,6 +37,20 @@ from intake.validation import ValidationFailed
 bp = Blueprint("public", "intake.public")  # intake/public/__init__.py exports it
 
 STEP_LIMIT = "60 per minute; 600 per hour"
+
+
+@bp.before_request
+def remember_language() -> None:
+    """`?lang=es` or `?lang=en` on any public URL sets the language for the rest of the visit
+    (the switch in the header is such a link); `intake.extensions.select_locale` reads it."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+
+
+def _language() -> str:
+    """The language the pages are shown in, recorded on the intake (`Intake.language`)."""
+    return str(get_locale() or "en")
 
 
 def _draft() -> Intake | None:
@@ -97,7 +122,7 @@ def save_step(name: str) -> Any:
         return _invalid_step(name, draft, result)
     lost = draft is None and name != "about"
     if draft is None:
-        draft = drafts.start_draft()
+        draft = drafts.start_draft(_language())
     try:
         outcome = drafts.save(
             draft, contact=result.contact, answers=result.answers, owned=result.owned
@@ -114,6 +139,8 @@ def save_step(name: str) -> Any:
         return redirect(url_for("public.crisis"), code=303)
     if notice:
         flash(*notice)
+    if name == "about" and under_18(draft.contact):
+        flash(MINOR_NOTICE, "info")
     if nav == "later":
         return _send_link(draft, target)
     return redirect(target, code=303)
@@ -129,7 +156,7 @@ def _invalid_step(name: str, draft: Intake | None, result: steps.StepResult) -> 
     valid = {k: v for k, v in result.answers.items() if f"answers.{k}" not in result.errors}
     outcome = drafts.Saved()
     if valid:
-        target = draft if draft is not None else drafts.start_draft()
+        target = draft if draft is not None else drafts.start_draft(_language())
         try:
             outcome = drafts.save_safety_answers(target, valid)
         except drafts.DraftClosed:
@@ -176,8 +203,28 @@ def _send_link(draft: Intake, target: str) -> Any:
     except drafts.DraftClosed:
         return _confirmation(draft)
     except drafts.TooManyResumeLinks:
-        return render_template("public/resume_sent.html", sent=False, limited=True, target=target)
-    return render_template("public/resume_sent.html", sent=row is not None, target=target)
+        outcome = "limited"
+    else:
+        outcome = "sent" if row is not None else "no_email"
+    # Post/Redirect/Get: a refresh of the page that says so sends nothing again.
+    session["saved_for_later"] = {"outcome": outcome, "target": target}
+    return redirect(url_for("public.saved"), code=303)
+
+
+@bp.get("/saved")
+def saved() -> Any:
+    """What "save for later" did (a link sent, none for want of an address, or too many)."""
+    shown = session.get("saved_for_later")
+    if not isinstance(shown, dict) or _draft() is None:
+        return redirect(url_for("public.form"))
+    outcome = shown.get("outcome")
+    target = shown.get("target")
+    return render_template(
+        "public/resume_sent.html",
+        sent=outcome == "sent",
+        limited=outcome == "limited",
+        target=target if isinstance(target, str) and target.startswith("/") else "/",
+    )
 
 
 @bp.post("/save-for-later")
@@ -240,7 +287,7 @@ def submit_whole_form() -> Any:
             result = services.submit_intake(
                 contact,
                 answers,
-                language="en",
+                language=_language(),
                 source="web",
                 idempotency_key=_form_token(request.form.get("submission_token")),
                 origin=services.web_origin(request.remote_addr),
@@ -276,6 +323,7 @@ def done() -> Any:
         crisis=intake.urgency == "crisis",
         contact_by=CONTACT_BY.get((intake.contact or {}).get("preferred_contact", ""), "by phone"),
         has_email=bool((intake.contact or {}).get("email")),
+        minor=MINOR_NOTICE if under_18(intake.contact) else None,
     )
 
 
@@ -287,16 +335,47 @@ def start_over() -> Any:
 
 @bp.get("/crisis")
 def crisis() -> Any:
-    """The crisis help. Reached from the footer by anyone, or after a safety answer is saved."""
-    draft = _draft()
+    """The crisis help. Reached from the footer by anyone, or after a safety answer is saved.
+
+    It never needs the database: when the draft cannot be read the page is drawn without it,
+    with the medical-emergency advice too (not knowing is never "no")."""
+    try:
+        draft = _draft()
+        medical = draft is not None and drafts.had_medical_emergency(draft)
+        return _crisis_page(draft, medical)
+    except errors.DATABASE_ERRORS as exc:
+        if not errors.database_unavailable(exc):
+            raise
+        errors.database_down(exc)
+        return _crisis_page(None, True)
+
+
+def _crisis_page(draft: Intake | None, medical: bool) -> Any:
     continue_to = session.get("after_crisis") if draft is not None else None
     if continue_to and (notice := session.pop("after_crisis_notice", None)):
         flash(*notice)  # shown on the page the person continues to, not here
-    return render_template(
-        "public/crisis.html",
-        medical=draft is not None and drafts.had_medical_emergency(draft),
-        continue_to=continue_to,
-    )
+    return render_template("public/crisis.html", medical=medical, continue_to=continue_to)
+
+
+FORM_POSTS = {"public.save_step", "public.submit_whole_form"}
+
+
+@bp.errorhandler(errors.DATABASE_ERRORS[0])
+@bp.errorhandler(errors.DATABASE_ERRORS[1])
+def database_away(exc: Exception) -> Any:
+    """The database is away: a form post is drawn again with everything typed in it, a plain
+    "not saved yet, try again" and the crisis help beside it (503); any other page says the
+    system is briefly unavailable. Anything else that is not an outage stays a server error."""
+    if not errors.database_unavailable(exc):
+        return errors.handle_unexpected(exc)
+    errors.database_down(exc)
+    name = (request.view_args or {}).get("name", "about")
+    if request.method != "POST" or request.endpoint not in FORM_POSTS or name not in BY_NAME:
+        return errors.unavailable_page()
+    body, status = _render(name, None, request.form, {}, 503, not_saved=True)
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = errors.RETRY_AFTER
+    return response
 
 
 @bp.errorhandler(CSRFError)

@@ -6,6 +6,7 @@ of its definition (intake/questionnaire.py); they are re-exported here for the t
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from intake.extensions import db
 from intake.models import Location
 from intake.questionnaire import CONCERN_OPTIONS, MODALITY_OPTIONS, SEX_OPTIONS, STATE_OPTIONS
 from intake.triage import default_ruleset
+from intake.validation import age_on
 
 CONCERNS, MODALITIES, STATES, SEXES = CONCERN_OPTIONS, MODALITY_OPTIONS, STATE_OPTIONS, SEX_OPTIONS
 CONTACT_METHODS = (("phone", "Phone call"), ("text", "Text message"), ("email", "Email"))
@@ -24,12 +26,56 @@ AVAILABILITY = (
     ("weekday_evenings", "Weekday evenings"),
     ("weekends", "Weekends"),
 )
+# What the error summary calls the fields that are not questionnaire items (those are named by
+# their own text): the labels the pages show.
+FIELD_LABELS = {
+    "contact": "Your details",
+    "contact.first_name": "First name",
+    "contact.last_name": "Last name",
+    "contact.date_of_birth": "Date of birth",
+    "contact.phone": "Phone",
+    "contact.email": "Email",
+    "contact.preferred_contact": "How should we contact you?",
+    "contact.emergency_contact": "Emergency contact",
+    "contact.emergency_contact.name": "Emergency contact's name",
+    "contact.emergency_contact.phone": "Emergency contact's phone",
+    "contact.availability": "When are you usually free?",
+    "contact.insurance.carrier": "Insurance company",
+    "contact.insurance.member_id": "Member ID",
+    "state": "The state you will be in during visits",
+    "sex": "Sex",
+    "concerns": "What brings you here",
+    "free_text": "In your own words",
+    "location": "Which clinic",
+    "modality_preference": "How would you like to meet?",
+    "height_cm": "Your height",
+    "weight_kg": "Your weight",
+    "consent": "Before you send",
+}
 # Friendly notes above follow-up questions (when each is shown: intake/questionnaire.py).
 FOLLOW_UP_NOTES = {
     "asq_4_when": "Because you answered yes:",
     "asq_5": "One more question, because of an answer above:",
     "harm_others_intent": "Because you answered yes:",
 }
+
+
+MINOR_NOTICE = (
+    "Because you are under 18, a member of our intake team will contact a parent or guardian "
+    "before any appointment is made. You can still finish this form, and crisis help is always "
+    "at the top of the page."
+)
+
+
+def under_18(contact: dict[str, Any] | None, today: date | None = None) -> bool:
+    """Whether the date of birth given says the person is under 18 (clinical-rules.md: the
+    minor pathway, a coordinator contacts a parent or guardian)."""
+    raw = (contact or {}).get("date_of_birth")
+    try:
+        born = date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return False
+    return born is not None and age_on(born, today or datetime.now(UTC).date()) < 18
 
 
 def locations() -> list[tuple[str, str]]:

@@ -47,7 +47,7 @@ INSTRUMENT = Instrument(
         *(Item(k, t, YES_NO) for k, t in zip(KEYS, _TEXTS, strict=True)),
         Item(
             "mdq_same_period",
-            "If you checked YES to more than one of the above, have several of these ever "
+            "If you answered YES to more than one of the above, have several of these ever "
             "happened during the same period of time?",
             YES_NO,
         ),

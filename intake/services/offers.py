@@ -173,6 +173,28 @@ def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) 
     return Outcome.DONE
 
 
+def withdraw_current(intake: Intake, actor: User, ip: str | None) -> list[Notification]:
+    """Take the intake back from its clinician, if it has one; returns the message to them.
+
+    Their access ends now (see held_assignment) and they are told, once per assignment: its
+    reference and nothing else (ASSIGNMENT_WITHDRAWN). The caller holds the transaction.
+    """
+    current = intake.current_assignment
+    if current is None:
+        return []
+    current.status = AssignmentStatus.RELEASED
+    current.responded_at = utcnow()
+    audit("assignment.released", "assignment", current.id, actor=actor, ip=ip)
+    return [
+        notifications.add(
+            NotificationKind.ASSIGNMENT_WITHDRAWN,
+            intake,
+            current.clinician.user,
+            f"withdrawn:{current.id}",
+        )
+    ]
+
+
 def reassign(
     intake_id: int, actor: User, *, modality: str | None = None, ip: str | None = None
 ) -> Outcome:
@@ -194,21 +216,9 @@ def reassign(
         return Outcome.CONFLICT
     exclude = _declined_by(intake)
     current = intake.current_assignment
-    withdrawn: list[Notification] = []
     if current is not None:
-        current.status = AssignmentStatus.RELEASED
-        current.responded_at = utcnow()
         exclude.add(current.clinician_id)
-        audit("assignment.released", "assignment", current.id, actor=actor, ip=ip)
-        # Their access ends now (see held_assignment); tell them, once per assignment.
-        withdrawn.append(
-            notifications.add(
-                NotificationKind.ASSIGNMENT_WITHDRAWN,
-                intake,
-                current.clinician.user,
-                f"withdrawn:{current.id}",
-            )
-        )
+    withdrawn = withdraw_current(intake, actor, ip)
     if modality is not None and modality != intake.modality:
         audit("intake.modality_changed", "intake", intake.id, actor=actor, ip=ip, to=modality)
         intake.modality = modality

@@ -14,6 +14,7 @@ from intake import jobs, notifications
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, NotificationKind, utcnow
 from intake.services.common import audit, new_reference, urgency_rank
+from intake.services.contact_keys import apply_search_columns
 from intake.services.crisis import crisis_alert_rows
 from intake.services.errors import RecipientLimited
 from intake.services.idempotency import ClientKey, earlier, remember
@@ -75,6 +76,7 @@ def submit_intake(
     decision = triage_with_history(cleaned_answers, (draft.crisis_answers if draft else None) or ())
     intake = draft or Intake(reference=new_reference())
     intake.contact = clean
+    apply_search_columns(intake, clean, cleaned_answers)
     intake.answers = cleaned_answers
     intake.language = language
     intake.source = source

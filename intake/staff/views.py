@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
-from intake import notifications, queries, services
+from intake import notifications, queries, questionnaire, services
 from intake.auth import role_required
 from intake.extensions import db
-from intake.models import Intake, NotificationStatus, Role, as_utc, utcnow
+from intake.models import Intake, IntakeStatus, NotificationStatus, Role, as_utc, utcnow
 from intake.screening import INSTRUMENTS
+from intake.services import contact_keys, records, workspace
 from intake.services import outbox as outbox_service
-from intake.services import records
-from intake.triage import default_ruleset
+from intake.triage import SERVICE_LINES, URGENCIES, default_ruleset
+from intake.triage.vocabulary import STATES
 
 bp = Blueprint("staff", "intake.staff", url_prefix="/staff")
 
@@ -23,8 +39,74 @@ STAFF = (Role.STAFF, Role.ADMIN)
 bp.add_app_template_filter(as_utc, "as_utc")
 
 
+@bp.app_template_filter("local")
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A stored (UTC) time in the practice's time zone (BUSINESS_TZ), as staff read clocks."""
+    if moment is None:
+        return ""
+    return as_utc(moment).astimezone(ZoneInfo(current_app.config["BUSINESS_TZ"])).strftime(fmt)
+
+
+def _shown_value(question: Any, value: Any) -> str:
+    labels = {str(v): label for v, label in question.options}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(str(v), str(v)) for v in values if v not in (None, ""))
+
+
+@bp.app_template_global("answers_by_page")
+def answers_by_page(answers: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every answer the person gave, grouped by the page it was on, each with the question's
+    wording as they saw it and the option's label; unanswered questions are left out (no
+    `None`), and an answer no page asks any more is listed last under its key."""
+    answers = answers or {}
+    pages: list[tuple[str, list[tuple[str, str]]]] = []
+    placed: set[str] = set()
+    for page in questionnaire.PAGES:
+        rows = []
+        for question in page.all_questions():
+            value = answers.get(question.key)
+            placed.add(question.key)
+            if value in (None, "", []):
+                continue
+            rows.append((question.text, _shown_value(question, value)))
+        if rows:
+            pages.append((page.title, rows))
+    extra = [
+        (key.replace("_", " "), str(value))
+        for key, value in answers.items()
+        if key not in placed and key != "age" and value not in (None, "", [])
+    ]
+    if extra:
+        pages.append(("Other answers", extra))
+    return pages
+
+
+@bp.context_processor
+def banner() -> dict[str, Any]:
+    """Crisis and overdue counts for the banner on every staff page (signed-in staff only)."""
+    if not current_user.is_authenticated or not current_user.has_role(*STAFF):
+        return {}
+    return {"alerts": queries.alert_counts()}
+
+
+def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Coordinators and admins. A clinician gets a plain 403 (they know the workspace exists,
+    it is just not theirs); any other role a 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.has_role(Role.CLINICIAN):
+            abort(403)
+        if not current_user.has_role(*STAFF):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/")
-@role_required(*STAFF)
+@staff_only
 def dashboard() -> Any:
     intakes = queries.dashboard_intakes()
     return render_template(
@@ -33,7 +115,7 @@ def dashboard() -> Any:
 
 
 @bp.get("/intakes/<int:intake_id>")
-@role_required(*STAFF)
+@staff_only
 def intake_detail(intake_id: int) -> Any:
     intake = queries.intake_detail(intake_id)
     if intake is None or not intake.seen_by_staff:
@@ -41,7 +123,21 @@ def intake_detail(intake_id: int) -> Any:
     records.record_viewed(intake.id, current_user, request.remote_addr)
     # The commit expires what was loaded; the reload keeps the query's eager-load options.
     return render_template(
-        "staff/intake.html", intake=intake, instruments=INSTRUMENTS, now=utcnow(), staff=True
+        "staff/intake.html",
+        intake=intake,
+        instruments=INSTRUMENTS,
+        now=utcnow(),
+        staff=True,
+        outreach=queries.outreach_for(intake.id),
+        clinicians=queries.clinicians(),
+        ineligible=workspace.eligibility(intake.id),
+        form_token=secrets.token_urlsafe(24),
+        urgencies=URGENCIES,
+        service_lines=SERVICE_LINES,
+        modalities=workspace.MODALITIES,
+        channels=workspace.CHANNELS,
+        outcomes=workspace.OUTCOMES,
+        close_reasons=workspace.CLOSE_REASONS,
     )
 
 
@@ -67,28 +163,244 @@ def acknowledge(intake_id: int) -> Any:
 
 
 @bp.post("/intakes/<int:intake_id>/reassign")
-@role_required(*STAFF)
+@staff_only
 def reassign(intake_id: int) -> Any:
-    modality = request.form.get("modality") or None
-    result = services.reassign(intake_id, current_user, modality=modality, ip=request.remote_addr)
-    if result is services.Outcome.NOT_FOUND:
+    """With `clinician_id`: offer it to that clinician (a reason required). Without: run the
+    matcher again, taking it from whoever holds it (optionally switching the modality)."""
+    form = request.form
+    if form.get("clinician_id"):
+        chosen = _int(form.get("clinician_id"))
+        if chosen is None:
+            return _bad_request(["Choose a clinician from the list."])
+        result = workspace.assign_to(
+            intake_id,
+            current_user,
+            chosen,
+            reason=form.get("reason"),
+            override_eligibility=form.get("override_eligibility") == "yes",
+            eligibility_reason=form.get("eligibility_reason"),
+            ip=request.remote_addr,
+        )
+        return _after(intake_id, result, "Offered to the chosen clinician.")
+    modality = form.get("modality") or None
+    outcome = services.reassign(intake_id, current_user, modality=modality, ip=request.remote_addr)
+    if outcome is services.Outcome.NOT_FOUND:
         abort(404)
     flash(
-        "Assignment ran again." if result is services.Outcome.DONE else "It cannot be reassigned.",
-        "info" if result is services.Outcome.DONE else "error",
+        "Assignment ran again." if outcome is services.Outcome.DONE else "It cannot be reassigned.",
+        "info" if outcome is services.Outcome.DONE else "error",
     )
     return redirect(url_for("staff.intake_detail", intake_id=intake_id))
 
 
+_REFUSED = {
+    workspace.Result.UNCHANGED: ("Nothing changed: that is already so.", "info"),
+    workspace.Result.CONFLICT: ("Not possible while the intake is in this state.", "error"),
+    workspace.Result.INVALID: (
+        "Check the form: a reason is required, and each value must come from its list.",
+        "error",
+    ),
+    workspace.Result.NEEDS_ROLE: (
+        "Lowering a crisis needs a clinician, the clinical director or an admin.",
+        "error",
+    ),
+    workspace.Result.NOT_ELIGIBLE: (
+        "That clinician is not eligible. Choose another, or tick "
+        '"override eligibility" and give a reason.',
+        "error",
+    ),
+}
+
+
+def _after(intake_id: int, result: workspace.Result, done: str) -> Any:
+    if result is workspace.Result.NOT_FOUND:
+        abort(404)
+    message, category = (done, "info") if result is workspace.Result.DONE else _REFUSED[result]
+    flash(message, category)
+    return redirect(url_for("staff.intake_detail", intake_id=intake_id))
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) <= 9 else None
+
+
+def _bad_request(problems: list[str]) -> Any:
+    return render_template("staff/bad_request.html", problems=problems), 400
+
+
+@bp.post("/intakes/<int:intake_id>/override")
+@staff_only
+def override(intake_id: int) -> Any:
+    form = request.form
+    result = workspace.override_route(
+        intake_id,
+        current_user,
+        reason=form.get("reason"),
+        urgency=form.get("urgency") or None,
+        service_line=form.get("service_line") or None,
+        modality=form.get("modality") or None,
+        ip=request.remote_addr,
+    )
+    return _after(intake_id, result, "Override recorded; the rules' decision is kept beside it.")
+
+
+@bp.post("/intakes/<int:intake_id>/outreach")
+@staff_only
+def outreach(intake_id: int) -> Any:
+    form = request.form
+    result = workspace.record_outreach(
+        intake_id,
+        current_user,
+        channel=form.get("channel") or "",
+        outcome=form.get("outcome") or "",
+        note=form.get("note"),
+        form_token=form.get("form_token") or "",
+        ip=request.remote_addr,
+    )
+    return _after(intake_id, result, "Outreach attempt recorded.")
+
+
+@bp.post("/intakes/<int:intake_id>/close")
+@staff_only
+def close(intake_id: int) -> Any:
+    result = workspace.close(
+        intake_id, current_user, request.form.get("reason") or "", request.remote_addr
+    )
+    return _after(intake_id, result, "Closed.")
+
+
+@bp.post("/intakes/<int:intake_id>/reopen")
+@staff_only
+def reopen(intake_id: int) -> Any:
+    return _after(
+        intake_id, workspace.reopen(intake_id, current_user, request.remote_addr), "Reopened."
+    )
+
+
+STATUS_CHOICES = tuple(s.value for s in IntakeStatus if s is not IntakeStatus.DRAFT)
+LIST_PARAMS = frozenset(
+    {
+        "q",
+        "urgency",
+        "service_line",
+        "modality",
+        "status",
+        "tab",
+        "state",
+        "clinician",
+        "from",
+        "to",
+        "after",
+    }
+)
+
+
+def _practice_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(current_app.config["BUSINESS_TZ"]))
+
+
+def parse_filter(args: MultiDict[str, str]) -> tuple[queries.IntakeFilter, list[str]]:
+    """The list's query string as a filter, and what was wrong with it (each a sentence)."""
+    problems: list[str] = []
+
+    def one_of(name: str, choices: Any) -> str | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        if value not in choices:
+            problems.append(f"{name} must be one of: {', '.join(sorted(choices))}.")
+            return None
+        return value
+
+    term = contact_keys.search_term((args.get("q") or "")[:200])
+    status = one_of("status", (*STATUS_CHOICES, "all"))
+    statuses: tuple[str, ...] | None = queries.OPEN_STATUSES
+    if status == "all":
+        statuses = None
+    elif status is not None:
+        statuses = (status,)
+    tab = one_of("tab", queries.TABS)
+    if tab is not None and args.get("status") is None:
+        statuses = None  # the tab says which
+    clinician = None
+    if args.get("clinician"):
+        clinician = _int(args.get("clinician"))
+        if clinician is None:
+            problems.append("clinician must be a clinician's number from the list.")
+    bounds: dict[str, datetime | None] = {"from": None, "to": None}
+    for name in bounds:
+        raw = (args.get(name) or "").strip()
+        if raw:
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                problems.append(f"{name} must be a date like 2026-11-30.")
+                continue
+            bounds[name] = _practice_midnight(day + timedelta(days=1 if name == "to" else 0))
+    state = (args.get("state") or "").strip().upper() or None
+    if state is not None and state not in STATES:
+        problems.append("state must be a two-letter US state code, like NY.")
+        state = None
+    return (
+        queries.IntakeFilter(
+            reference=term.reference if term else None,
+            email_hash=term.email_hash if term else None,
+            phone_hash=term.phone_hash if term else None,
+            name_hash=term.name_hash if term else None,
+            urgency=one_of("urgency", URGENCIES),
+            service_line=one_of("service_line", SERVICE_LINES),
+            modality=one_of("modality", workspace.MODALITIES),
+            statuses=statuses,
+            tab=tab,
+            state=state,
+            clinician_id=clinician,
+            submitted_from=bounds["from"],
+            submitted_before=bounds["to"],
+        ),
+        problems,
+    )
+
+
+@bp.get("/intakes")
+@staff_only
+def intakes() -> Any:
+    """Find anyone: search, filters, tabs; keyset pages (`after=`), never an OFFSET."""
+    flt, problems = parse_filter(request.args)
+    after = None
+    if request.args.get("after"):
+        after = queries.Cursor.decode(request.args["after"])
+        if after is None:
+            problems.append("after is not a page marker from this list: start again from page 1.")
+    if problems:
+        return _bad_request(problems)
+    page = queries.find_intakes(flt, after)
+    kept = {k: v for k, v in request.args.items() if k in LIST_PARAMS and k != "after" and v}
+    return render_template(
+        "staff/intakes.html",
+        page=page,
+        args=kept,
+        counts=queries.tab_counts(),
+        breakdown=queries.open_breakdown(),
+        tabs=queries.TABS,
+        clinicians=queries.clinicians(),
+        urgencies=URGENCIES,
+        service_lines=SERVICE_LINES,
+        modalities=workspace.MODALITIES,
+        statuses=STATUS_CHOICES,
+        now=utcnow(),
+        today=utcnow().date(),
+    )
+
+
 @bp.get("/rules")
-@role_required(*STAFF)
+@staff_only
 def rules() -> Any:
     ruleset = default_ruleset()
     return render_template("staff/rules.html", ruleset=ruleset, rules=ruleset.describe())
 
 
 @bp.get("/outbox")
-@role_required(*STAFF)
+@staff_only
 def outbox() -> Any:
     """Dead letters (with a retry button) and how many messages wait in each state."""
     return render_template(
@@ -101,7 +413,7 @@ def outbox() -> Any:
 
 
 @bp.post("/notifications/<int:notification_id>/retry")
-@role_required(*STAFF)
+@staff_only
 def retry_notification(notification_id: int) -> Any:
     if outbox_service.retry_dead(notification_id, current_user):
         flash("The message was queued again.", "info")

@@ -32,6 +32,14 @@ from tests.support import (
 from tests.web.questionnaire_helpers import SAFETY, location, post, start
 
 WRONG = {"email": "nobody@test.example", "password": "not-the-password-1"}
+
+
+def wrong(n: int) -> dict[str, str]:
+    """A failed sign-in to account n: these tests count per address, so each attempt names
+    another account (sign-in is also limited per account, five a minute)."""
+    return {**WRONG, "email": f"nobody{n}@test.example"}
+
+
 LOGIN_PER_MINUTE = 10  # auth.login: "10 per minute; 50 per hour"
 
 # Another process: its own app (its own Limiter), posting `n` failed logins from one address.
@@ -40,10 +48,13 @@ import json, sys
 from intake import create_app
 config, n, address = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 client = create_app(config).test_client()
-login = {"email": "nobody@test.example", "password": "not-the-password-1"}
 codes = [
-    client.post("/auth/login", data=login, environ_base={"REMOTE_ADDR": address}).status_code
-    for _ in range(n)
+    client.post(
+        "/auth/login",
+        data={"email": f"other{i}@test.example", "password": "not-the-password-1"},
+        environ_base={"REMOTE_ADDR": address},
+    ).status_code
+    for i in range(n)
 ]
 print(json.dumps(codes))
 """
@@ -62,8 +73,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def _logins(app: Flask, n: int, address: str = "192.0.2.10") -> list[int]:
     client = app.test_client()
     return [
-        client.post("/auth/login", data=WRONG, environ_base={"REMOTE_ADDR": address}).status_code
-        for _ in range(n)
+        client.post("/auth/login", data=wrong(i), environ_base={"REMOTE_ADDR": address}).status_code
+        for i in range(n)
     ]
 
 
@@ -164,9 +175,12 @@ def test_proxy_hops_decide_whose_address_is_counted(make_app: Any) -> None:
         headers = {"X-Forwarded-For": forwarded}
         return [
             client.post(
-                "/auth/login", data=WRONG, headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+                "/auth/login",
+                data=wrong(i),
+                headers=headers,
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
             ).status_code
-            for _ in range(n)
+            for i in range(n)
         ]
 
     assert logins(behind, "198.51.100.1", LOGIN_PER_MINUTE + 1)[-1] == 429

@@ -17,7 +17,8 @@ MOOD = {
 
 
 def post(client: Any, name: str, data: dict[str, Any], nav: str = "next") -> Any:
-    return client.post(f"/step/{name}", data={**data, "nav": nav})
+    """Post a step; "save for later" is followed to the page it redirects to (Post/Redirect/Get)."""
+    return client.post(f"/step/{name}", data={**data, "nav": nav}, follow_redirects=nav == "later")
 
 
 def location(response: Any) -> str:

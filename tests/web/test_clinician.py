@@ -83,9 +83,10 @@ def _every_route(client: Any, intake_id: int, offer_id: int) -> dict[str, int]:
 
 
 GONE = {
-    route: 404
-    for route in ("view", "accept", "decline", "decline, no reason", "staff view", "reassign")
-    + ("fhir",)
+    **{route: 404 for route in ("view", "accept", "decline", "decline, no reason") + ("fhir",)},
+    # The staff workspace is refused to every clinician, with or without an assignment.
+    "staff view": 403,
+    "reassign": 403,
 }
 
 

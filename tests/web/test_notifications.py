@@ -70,7 +70,8 @@ def test_messages_are_multipart_phi_free_with_stable_ids_and_links(mail_app: Fla
         assert message.is_multipart()
         assert {p.get_content_type() for p in message.iter_parts()} == {"text/plain", "text/html"}
         raw = message.as_string()
-        assert alert.intake.reference in raw and "crisis" in raw.lower()
+        assert alert.intake.reference in raw and "safety alert" in raw.lower()
+        assert "crisis" not in raw.lower()  # design.md: no urgency word in staff email
         assert f"http://wf.test/staff/intakes/{alert.intake_id}/acknowledge" in raw
         assert f"/clinician/intakes/{offer.intake_id}" in notifications.compose(offer).as_string()
         for canary in PHI:

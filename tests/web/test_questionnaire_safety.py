@@ -139,7 +139,7 @@ def test_resume_link_stops_working_after_submit(app: Any, client: Any, demo: Any
 
 def test_no_email_means_no_link_and_says_so(app: Any, client: Any) -> None:
     start(client, email="")
-    page = client.post("/save-for-later")
+    page = client.post("/save-for-later", follow_redirects=True)
     assert page.status_code == 200 and "don't have an email address" in page.text
     with app.app_context():
         assert db.session.query(Notification).count() == 0
@@ -180,7 +180,10 @@ def test_resume_link_emails_are_limited_per_hour_on_every_route(app: Any, client
     with app.app_context():
         newest = drafts.resume_url(db.session.query(Intake).one())
     path = newest.removeprefix(app.config["BASE_URL"].rstrip("/"))
-    for response in (post(client, "safety", SAFETY, nav="later"), client.post("/save-for-later")):
+    for response in (
+        post(client, "safety", SAFETY, nav="later"),
+        client.post("/save-for-later", follow_redirects=True),
+    ):
         assert response.status_code == 200
         assert "haven't sent another one" in response.text
         assert "emailed you a link" not in response.text

@@ -93,7 +93,7 @@ def test_clinician_sees_only_own_assignments(app: Any, demo: Any) -> None:
     assert mine.get(f"/clinician/intakes/{intake.id}").status_code == 200
     assert intake.reference not in theirs.get("/clinician/").text
     assert theirs.get(f"/clinician/intakes/{intake.id}").status_code == 404
-    assert theirs.get("/staff/").status_code == 404
+    assert theirs.get("/staff/").status_code == 403  # the workspace is not theirs
 
 
 def test_logout_invalidates_a_copied_session_cookie(app: Any, client: Any, demo: Any) -> None:
