@@ -108,7 +108,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PASSWORD_HASH_COST": None,  # APP_ENV=testing only: cheaper Argon2 (passwords.py)
         "OUTBOX_SWEEP_SECONDS": 10,  # beat: how often pending rows are re-dispatched
         "OUTBOX_GRACE_SECONDS": 15,  # a pending row older than this is re-dispatched
-        "NOTIFY_MAX_ATTEMPTS": 8,  # transient failures before a message is dead
+        # Transient failures before a message is dead: 30 at the 600 s cap keeps retrying for
+        # 1.8 to 3.6 hours, so an hour of SMTP outage leaves nothing dead (docs/reliability.md).
+        "NOTIFY_MAX_ATTEMPTS": 30,
         "NOTIFY_BACKOFF_CAP": 600,  # longest retry delay (s); below the visibility timeout
         "TASK_TIME_LIMIT": 60,  # hard limit (s) of one task run; soft limit is 3/4 of it
         "SEND_LEASE_SECONDS": 90,  # a 'sending' claim older than this may be taken again

@@ -89,6 +89,24 @@ def dead_notifications(limit: int = 50) -> list[Notification]:
     )
 
 
+@dataclass(frozen=True)
+class OutboxBacklog:
+    waiting: int  # pending, retry and sending rows: messages not yet out
+    oldest: datetime | None  # when the oldest of them was written
+
+
+def outbox_backlog() -> OutboxBacklog:
+    """How many messages wait to go out and since when: an SMTP outage shows here first."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Notification.created_at)).where(
+            Notification.status.in_(
+                (NotificationStatus.PENDING, NotificationStatus.RETRY, NotificationStatus.SENDING)
+            )
+        )
+    ).one()
+    return OutboxBacklog(int(count), as_utc(oldest))
+
+
 # ---------------------------------------------------------------------------------------------
 # The staff list (`GET /staff/intakes`): filters, tabs and keyset pagination.
 

@@ -78,14 +78,10 @@ def outreach(intake_id: int) -> Any:
     """Record a try at reaching the person, or first contact made: their own intakes only."""
     if services.held_assignment(current_user, intake_id=intake_id) is None:
         abort(404)
-    form = request.form
     result = workspace.record_outreach(
         intake_id,
         current_user,
-        channel=form.get("channel") or "",
-        outcome=form.get("outcome") or "",
-        note=form.get("note"),
-        form_token=form.get("form_token") or "",
+        **workspace.outreach_fields(request.form),
         ip=request.remote_addr,
     )
     if result is workspace.Result.NOT_FOUND:

@@ -10,6 +10,8 @@ nothing and says so (`Result.UNCHANGED`), so a resubmitted form is harmless.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -244,6 +246,16 @@ def assign_to(
     db.session.commit()
     jobs.dispatch_notifications(written)
     return Result.DONE
+
+
+def outreach_fields(form: Mapping[str, str]) -> dict[str, Any]:
+    """The outreach form's fields (staff and clinicians post the same form)."""
+    return {
+        "channel": form.get("channel") or "",
+        "outcome": form.get("outcome") or "",
+        "note": form.get("note"),
+        "form_token": form.get("form_token") or "",
+    }
 
 
 def record_outreach(

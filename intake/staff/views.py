@@ -110,7 +110,11 @@ def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
 def dashboard() -> Any:
     intakes = queries.dashboard_intakes()
     return render_template(
-        "staff/dashboard.html", intakes=intakes, now=utcnow(), dead=queries.dead_notifications()
+        "staff/dashboard.html",
+        intakes=intakes,
+        now=utcnow(),
+        dead=queries.dead_notifications(),
+        backlog=queries.outbox_backlog(),
     )
 
 
@@ -247,14 +251,10 @@ def override(intake_id: int) -> Any:
 @bp.post("/intakes/<int:intake_id>/outreach")
 @staff_only
 def outreach(intake_id: int) -> Any:
-    form = request.form
     result = workspace.record_outreach(
         intake_id,
         current_user,
-        channel=form.get("channel") or "",
-        outcome=form.get("outcome") or "",
-        note=form.get("note"),
-        form_token=form.get("form_token") or "",
+        **workspace.outreach_fields(request.form),
         ip=request.remote_addr,
     )
     return _after(intake_id, result, "Outreach attempt recorded.")

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from intake import jobs, notifications
 from intake.config import ConfigError, load_config
 from intake.extensions import celery_settings, db
-from intake.models import AuditEvent, Notification, User, utcnow
+from intake.models import AuditEvent, Notification, User, as_utc, utcnow
 from intake.services import outbox
 from tests import factories
 from tests.conftest import free_port, scratch_pg_database, settings
@@ -167,7 +167,8 @@ def test_a_live_lease_is_left_alone_and_a_stale_one_is_taken(mail_app: Flask, sm
 def test_runs_past_the_attempt_limit_end_dead(mail_app: Flask) -> None:
     [nid] = submit(mail_app)
     with mail_app.app_context():
-        db.session.get(Notification, nid).attempts = 8  # type: ignore[union-attr]
+        limit = mail_app.config["NOTIFY_MAX_ATTEMPTS"]
+        db.session.get(Notification, nid).attempts = limit  # type: ignore[union-attr]
         db.session.commit()
         assert outbox.deliver(nid) is None
     dead = row(mail_app, nid)
@@ -307,3 +308,67 @@ def test_migration_0003_moves_overdue_escalations_to_their_own_kind(
             upgrade()
             assert {k for k, _ in kinds().values()} == {"assignment_overdue", "escalation"}
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("jitter", ["shortest", "longest"])
+def test_an_hour_of_smtp_421_backs_off_to_a_steady_rate_and_nothing_goes_dead(
+    mail_app: Flask, smtp: Any, monkeypatch: pytest.MonkeyPatch, jitter: str
+) -> None:
+    """An hour of SMTP refusals on a controlled clock, with the shipped retry settings: the
+    delay doubles up to NOTIFY_BACKOFF_CAP and then stays between half the cap and the cap, so
+    one message costs at most 2 * 3600 / cap + 10 tries an hour, and it is still waiting (not
+    dead) when the server comes back; then it is sent once. Jitter is pinned at both ends: the
+    shortest delays reach the attempt limit soonest."""
+    sink, _ = smtp
+    sink.reply = lambda _m: "421 4.3.2 Try later"
+    monkeypatch.setattr(
+        "intake.notifications.outbox.random.uniform",
+        (lambda a, _b: a) if jitter == "shortest" else (lambda _a, b: b),
+    )
+    start = utcnow()
+    clock = [start]
+    monkeypatch.setattr("intake.services.outbox.utcnow", lambda: clock[0])
+    cap = float(mail_app.config["NOTIFY_BACKOFF_CAP"])
+    [nid] = submit(mail_app)
+    delays: list[float] = []
+    with mail_app.app_context():
+        while clock[0] - start < timedelta(hours=1):
+            delay = outbox.deliver(nid)
+            assert delay is not None, f"dead after {len(delays) + 1} tries, {clock[0] - start}"
+            waiting = db.session.get(Notification, nid)
+            assert waiting is not None and waiting.status == "retry"
+            assert as_utc(waiting.available_at) == clock[0] + timedelta(seconds=delay)
+            delays.append(delay)
+            clock[0] += timedelta(seconds=delay)  # the retry runs when it is due
+        ramp = [d for d in delays if d < cap / 2]
+        assert delays[: len(ramp)] == ramp == sorted(ramp)  # grows first ...
+        assert all(cap / 2 <= d <= cap for d in delays[len(ramp) :])  # ... then steady
+        assert len(delays) <= 2 * 3600 / cap + 10, delays
+        sink.reply = None
+        assert outbox.deliver(nid) is None
+    done = row(mail_app, nid)
+    assert done.status == "sent" and done.attempts == len(delays) + 1
+    assert len(sink.messages) == 1
+    print(f"{jitter}: {len(delays)} tries in the hour, delays {[round(d) for d in delays]}")
+
+
+def test_the_dashboard_shows_how_many_messages_wait_and_the_oldest_ones_age(
+    mail_app: Flask, smtp: Any
+) -> None:
+    sink, _ = smtp
+    sink.reply = lambda _m: "421 4.3.2 Try later"
+    first, second = submit(mail_app)[0], submit(mail_app)[-1]
+    with mail_app.app_context():
+        old = db.session.get(Notification, first)
+        assert old is not None
+        old.created_at = utcnow() - timedelta(minutes=42, seconds=10)
+        db.session.commit()
+        assert outbox.deliver(first) is not None  # refused: waits as 'retry'
+    staff = mail_app.test_client()
+    sign_in(staff, "coordinator@demo.wayfinder")
+    page = staff.get("/staff/")
+    assert "Messages waiting to be sent: 2, the oldest for 42 min" in page.text, page.text
+    sink.reply = None
+    with mail_app.app_context():
+        assert outbox.deliver(first) is None and outbox.deliver(second) is None
+    assert "Messages waiting to be sent: 0</p>" in staff.get("/staff/").text
