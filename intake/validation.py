@@ -312,15 +312,17 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
     """Check the answers against the contract vocabulary; `age` comes from the date of birth."""
     if not isinstance(raw, dict):
         return {}, [FieldError("answers", "Answers must be an object of answer keys.")]
-    answers = {k: v for k, v in raw.items() if k != "age"}  # age is derived, never taken
-    # Free text is stripped as the form strips it; text of nothing but spaces is no answer.
-    for key, value in list(answers.items()):
+    answers: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "age":  # age is derived, never taken
+            continue
         spec = VOCABULARY.get(key)
         if spec is not None and spec.kind == "text" and isinstance(value, str):
-            if value.strip():
-                answers[key] = value.strip()
-            else:
-                del answers[key]
+            # Free text is stripped as the form strips it; text of nothing but spaces is no answer.
+            value = value.strip()
+            if not value:
+                continue
+        answers[key] = value
     errors = [FieldError(f"answers.{key}", message) for key, message in validate_answers(answers)]
     errors += [
         FieldError(f"answers.{shown_name(key)}", "This answer contains characters we can't accept.")

@@ -307,9 +307,5 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
 @pytest.fixture
 def redis_url(private_redis: RedisServer) -> str:
     """An empty Redis of the test's own (this run's private server, emptied before use)."""
-    import redis
-
-    client = redis.Redis.from_url(private_redis.url)
-    client.flushall()
-    client.close()
+    private_redis.flush()
     return private_redis.url

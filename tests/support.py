@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from flask import Flask
+from sqlalchemy import event
 
 from intake.cli import DEMO_PASSWORD
+from intake.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -257,9 +260,44 @@ class RedisServer:
                 time.sleep(0.05)
         raise TimeoutError(f"redis-server did not start on port {self.port}")
 
+    def flush(self) -> None:
+        """Empty this server; refuses unless this object started it and it is still running.
+
+        So a test can only ever empty the run's own server, never a Redis that was already
+        listening on the machine (such as the one on 6379).
+        """
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError(
+                f"refusing to flush Redis on port {self.port}: not started by this test run"
+            )
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        try:
+            client.flushall()
+        finally:
+            client.close()
+
     def stop(self) -> None:
         """Stop it hard (SIGKILL): queued messages that were not saved are gone, as in a crash."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+
+@contextlib.contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

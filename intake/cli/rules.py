@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Intake
-from intake.triage import RulesetError, default_ruleset, load_ruleset, triage
+from intake.triage import Ruleset, RulesetError, default_ruleset, load_ruleset, triage
+
+
+def _load(path: str | None) -> Ruleset:
+    """The rules file at `path` (default: the one in force); a problem is a ClickException."""
+    try:
+        return load_ruleset(Path(path)) if path else default_ruleset()
+    except RulesetError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def register(app: Flask) -> None:
@@ -30,10 +38,7 @@ def register(app: Flask) -> None:
         reads (support panel, medical emergency), crisis words that act, or the hold flags is
         refused, with the file, rule and problem named.
         """
-        try:
-            ruleset = load_ruleset(Path(path)) if path else default_ruleset()
-        except RulesetError as exc:
-            raise click.ClickException(str(exc)) from None
+        ruleset = _load(path)
         click.echo(f"ok: {ruleset.version}")
         for label, values in (
             ("crisis rules", ruleset.crisis_rule_ids),
@@ -52,10 +57,7 @@ def register(app: Flask) -> None:
         Each rule's condition writes itself (intake/triage/conditions.py) into one function for
         all sections; this is what `triage` runs, for review and for reading tracebacks.
         """
-        try:
-            ruleset = load_ruleset(Path(path)) if path else default_ruleset()
-        except RulesetError as exc:
-            raise click.ClickException(str(exc)) from None
+        ruleset = _load(path)
         click.echo(f"# rules {ruleset.version} ({ruleset.path})")
         click.echo(ruleset.sections.source, nl=False)
 
@@ -73,10 +75,7 @@ def register(app: Flask) -> None:
     @click.option("--rules", "draft", required=True, type=click.Path(exists=True, dir_okay=False))
     def rules_replay(draft: str) -> None:
         """Re-decide every stored intake with a draft rules file; print what would change."""
-        try:
-            ruleset = load_ruleset(Path(draft))
-        except RulesetError as exc:
-            raise click.ClickException(str(exc)) from None
+        ruleset = _load(draft)
         total, changed, changes = 0, 0, Counter[str]()
         rows = db.session.execute(
             select(Intake.answers, Intake.urgency, Intake.service_line).where(

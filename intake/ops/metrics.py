@@ -126,22 +126,19 @@ class StateCollector(Collector):
             labels=["acknowledgement"],
         )
         acknowledged = Intake.acknowledged_at.is_not(None)
-        in_time, late, still_open = session.execute(
+        unacknowledged = Intake.acknowledged_at.is_(None)
+        in_time, late, still_open, oldest_open = session.execute(
             select(
                 func.count(case((and_(acknowledged, Intake.escalation_level == 0), 1))),
                 func.count(case((and_(acknowledged, Intake.escalation_level > 0), 1))),
-                func.count(case((Intake.acknowledged_at.is_(None), 1))),
+                func.count(case((unacknowledged, 1))),
+                func.min(case((unacknowledged, Intake.crisis_at))),
             ).where(Intake.crisis_at.is_not(None))
         ).one()
         counts = {"in_time": in_time, "late": late, "open": still_open}
         for state, count in counts.items():
             crisis.add_metric([state], count)
         yield crisis
-        oldest_open = session.execute(
-            select(func.min(Intake.crisis_at)).where(
-                Intake.crisis_at.is_not(None), Intake.acknowledged_at.is_(None)
-            )
-        ).scalar()
         yield GaugeMetricFamily(
             f"{PREFIX}_crisis_oldest_unacknowledged_age_seconds",
             "Age of the oldest crisis not yet acknowledged (0 when none)",

@@ -156,14 +156,13 @@ def _invalid_step(name: str, draft: Intake | None, result: steps.StepResult) -> 
     valid = {k: v for k, v in result.answers.items() if f"answers.{k}" not in result.errors}
     outcome = drafts.Saved()
     if valid:
-        target = draft if draft is not None else drafts.start_draft(_language())
         try:
-            outcome = drafts.save_safety_answers(target, valid)
+            outcome, saved = drafts.save_safety_answers(draft, valid, language=_language())
         except drafts.DraftClosed:
-            return _confirmation(target)
-        if outcome.new_crisis or outcome.crisis_text:
-            session["draft_id"] = target.id
-            draft = target
+            return _confirmation(draft) if draft is not None else redirect(url_for("public.form"))
+        if saved is not None and (outcome.new_crisis or outcome.crisis_text):
+            session["draft_id"] = saved.id
+            draft = saved
     return _render(
         name,
         draft,

@@ -29,7 +29,7 @@ from intake.services.recipients import patient_email
 from intake.services.sources import Origin
 from intake.services.submit import Submitted, submit_intake
 from intake.tokens import from_resume_token, resume_token, resume_url
-from intake.triage import crisis_records, default_ruleset, triage
+from intake.triage import Decision, crisis_records, default_ruleset, triage
 
 __all__ = [
     "DRAFT_TTL",
@@ -136,10 +136,12 @@ def save(
     merged = {k: v for k, v in (draft.answers or {}).items() if k not in owned}
     merged.update(answers or {})
     draft.answers = merged
-    return _record_safety(draft)
+    return _record_safety(draft, *_assess(draft, merged))
 
 
-def save_safety_answers(draft: Intake, answers: dict[str, Any]) -> Saved:
+def save_safety_answers(
+    draft: Intake | None, answers: dict[str, Any], *, language: str = "en"
+) -> tuple[Saved, Intake | None]:
     """From a page that has errors: save its valid answers at once if they raise a crisis.
 
     clinical-rules.md 6: a crisis answer is saved on the server the moment it is given, even
@@ -147,23 +149,38 @@ def save_safety_answers(draft: Intake, answers: dict[str, Any]) -> Saved:
     answers; when they fire a crisis rule not remembered yet, or put crisis words in the free
     text for the first time, they are merged into the draft (nothing is dropped; the invalid
     ones wait for the person to correct them) and the alert goes out. Otherwise nothing is
-    written: a page with errors changes nothing.
+    written: a page with errors changes nothing. With no draft yet (the session was lost), one
+    is started only when there is something to save. Returns what was saved and the draft.
     """
+    if draft is None:
+        decision, fresh = _assess(None, answers)
+        if not (fresh or "crisis_text" in decision.flags):
+            return Saved(), None
+        draft = start_draft(language)
     _lock_open(draft)
     candidate = {**(draft.answers or {}), **answers}
-    decision = triage(candidate)
-    known = [(r.get("rule"), r.get("answers")) for r in draft.crisis_answers or []]
-    records = crisis_records(decision, candidate, default_ruleset())
-    new_crisis = any((r["rule"], r["answers"]) not in known for r in records)
+    decision, fresh = _assess(draft, candidate)
     new_text = "crisis_text" in decision.flags and draft.crisis_text_at is None
-    if not (new_crisis or new_text):
+    if not (fresh or new_text):
         db.session.rollback()
-        return Saved()
+        return Saved(), draft
     draft.answers = candidate
-    return _record_safety(draft)
+    return _record_safety(draft, decision, fresh), draft
 
 
-def _record_safety(draft: Intake) -> Saved:
+def _assess(draft: Intake | None, answers: dict[str, Any]) -> tuple[Decision, list[dict[str, Any]]]:
+    """Triage `answers`; with the crisis records of theirs the draft does not remember yet."""
+    decision = triage(answers)
+    known = [(r.get("rule"), r.get("answers")) for r in (draft and draft.crisis_answers) or []]
+    fresh = [
+        r
+        for r in crisis_records(decision, answers, default_ruleset())
+        if (r["rule"], r["answers"]) not in known
+    ]
+    return decision, fresh
+
+
+def _record_safety(draft: Intake, decision: Decision, fresh: list[dict[str, Any]]) -> Saved:
     """Remember new crisis answers, alert once per draft, flag crisis words; then commit.
 
     Every crisis rule that fires with answers not remembered before is added to
@@ -173,15 +190,7 @@ def _record_safety(draft: Intake) -> Saved:
     the first time (an unsubmitted draft so flagged alerts coordinators after an hour).
     """
     now = utcnow()
-    answers = draft.answers or {}
-    decision = triage(answers)
     history = list(draft.crisis_answers or [])
-    known = [(r.get("rule"), r.get("answers")) for r in history]
-    fresh = [
-        r
-        for r in crisis_records(decision, answers, default_ruleset())
-        if (r["rule"], r["answers"]) not in known
-    ]
     shown_before = {r.get("rule") for r in history}
     new_rules = frozenset(r["rule"] for r in fresh) - shown_before
     first_episode = draft.crisis_at is None and bool(fresh)
@@ -262,12 +271,7 @@ def request_resume_link(draft: Intake) -> Notification | None:
     it), and DraftClosed when the draft was submitted. The draft row is locked first (until the
     caller's transaction ends), so a concurrent request or submit waits and is then seen.
     """
-    db.session.flush()
-    db.session.refresh(draft, with_for_update=True)
-    if draft.status != IntakeStatus.DRAFT:
-        closed = draft.id
-        db.session.rollback()
-        raise DraftClosed(closed)
+    _lock_open(draft)
     if not (draft.contact or {}).get("email"):
         return None
     links = select(func.count(Notification.id)).where(

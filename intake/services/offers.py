@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, select
@@ -22,6 +23,7 @@ from intake.models import (
     OPEN_ASSIGNMENT,
     Assignment,
     AssignmentStatus,
+    ClinicianProfile,
     Intake,
     IntakeStatus,
     Notification,
@@ -63,14 +65,30 @@ def offer_or_queue(intake: Intake, *, exclude: Collection[int] = ()) -> list[Not
     if choice is None:
         intake.status = IntakeStatus.SUBMITTED
         return queue_for_coordinators(intake, "no eligible")
+    return [offer_to(intake, choice.clinician, choice.reason)]
+
+
+def offer_to(
+    intake: Intake,
+    clinician: ClinicianProfile,
+    reason: str,
+    *,
+    actor: User | None = None,
+    ip: str | None = None,
+    **detail: Any,
+) -> Notification:
+    """Offer `intake` to `clinician` (audited with `detail`); returns the row to dispatch.
+
+    The caller holds the transaction: it commits, then dispatches the returned row.
+    """
     now = utcnow()
     assignment = Assignment(
         intake=intake,
-        clinician=choice.clinician,
-        reason=choice.reason,
+        clinician=clinician,
+        reason=reason,
         accept_by=accept_deadline(intake.urgency, now),
     )
-    choice.clinician.last_assigned_at = now
+    clinician.last_assigned_at = now
     intake.status = IntakeStatus.ASSIGNED
     db.session.add(assignment)
     db.session.flush()
@@ -78,17 +96,15 @@ def offer_or_queue(intake: Intake, *, exclude: Collection[int] = ()) -> list[Not
         "intake.assigned",
         "intake",
         intake.id,
+        actor=actor,
+        ip=ip,
         assignment=assignment.id,
-        clinician=choice.clinician.id,
+        clinician=clinician.id,
+        **detail,
     )
-    return [
-        notifications.add(
-            NotificationKind.ASSIGNMENT,
-            intake,
-            choice.clinician.user,
-            f"assignment:{assignment.id}",
-        )
-    ]
+    return notifications.add(
+        NotificationKind.ASSIGNMENT, intake, clinician.user, f"assignment:{assignment.id}"
+    )
 
 
 class Outcome(enum.StrEnum):

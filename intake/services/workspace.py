@@ -21,13 +21,11 @@ from intake.extensions import db
 from intake.matching import ineligible
 from intake.models import (
     OPEN_ASSIGNMENT,
-    Assignment,
     AssignmentStatus,
     ClinicianProfile,
     Intake,
     IntakeStatus,
     Notification,
-    NotificationKind,
     OutreachAttempt,
     Role,
     User,
@@ -35,7 +33,7 @@ from intake.models import (
 )
 from intake.services.common import audit, clinical_director, urgency_rank
 from intake.services.crisis import crisis_alert_rows
-from intake.services.offers import accept_deadline, withdraw_current
+from intake.services.offers import offer_to, withdraw_current
 from intake.triage import SERVICE_LINES, URGENCIES
 
 MODALITIES = ("in_person", "virtual", "either", "emergency")
@@ -212,34 +210,18 @@ def assign_to(
     if problems and not override_eligibility:
         return _stop(Result.NOT_ELIGIBLE)
     rows = withdraw_current(intake, actor, ip)
-    now = utcnow()
     text = f"Chosen by {actor.display_name}: {why}"
     if problems:
         text += f" Eligibility overridden ({'; '.join(problems)}): {override_why}"
-    assignment = Assignment(
-        intake=intake,
-        clinician=profile,
-        reason=text[:4000],
-        accept_by=accept_deadline(intake.urgency, now),
-    )
-    profile.last_assigned_at = now
-    intake.status = IntakeStatus.ASSIGNED
-    db.session.add(assignment)
-    db.session.flush()
-    audit(
-        "intake.assigned",
-        "intake",
-        intake.id,
-        actor=actor,
-        ip=ip,
-        assignment=assignment.id,
-        clinician=profile.id,
-        chosen=True,
-        eligibility_overridden=bool(problems),
-    )
     rows.append(
-        notifications.add(
-            NotificationKind.ASSIGNMENT, intake, profile.user, f"assignment:{assignment.id}"
+        offer_to(
+            intake,
+            profile,
+            text[:4000],
+            actor=actor,
+            ip=ip,
+            chosen=True,
+            eligibility_overridden=bool(problems),
         )
     )
     written = notifications.flush_ids(rows)

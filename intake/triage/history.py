@@ -51,11 +51,14 @@ def changed_answers(
 ) -> list[tuple[str, str, Any, Any]]:
     """(rule, key, crisis-time value, value now) for each remembered answer that changed."""
     out: list[tuple[str, str, Any, Any]] = []
+    seen: set[tuple[str, str]] = set()
     for record in history:
+        rule = str(record.get("rule"))
         for key, then in (record.get("answers") or {}).items():
             now = answers.get(key)
-            if now != then and (record.get("rule"), key) not in {(r, k) for r, k, _, _ in out}:
-                out.append((str(record.get("rule")), key, then, now))
+            if now != then and (rule, key) not in seen:
+                seen.add((rule, key))
+                out.append((rule, key, then, now))
     return out
 
 

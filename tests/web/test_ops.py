@@ -23,7 +23,7 @@ from intake.models import Notification, NotificationKind
 from intake.ops import logs, queues
 from tests import factories
 from tests.conftest import free_port, scratch_pg_database, settings
-from tests.support import ROOT, SmtpSink, api_client, start_smtp
+from tests.support import ROOT, RedisServer, SmtpSink, api_client, start_smtp
 from tests.web.questionnaire_helpers import ABOUT, start
 
 PHI = ("Canary", "Zebrafinch", "212 555 0142", "canary-free-text", "1990-04-02", "canary@")
@@ -96,6 +96,12 @@ def test_readyz_checks_a_real_redis_broker_and_metrics_read_its_queues(
     metrics = client.get("/metrics").text
     assert 'wayfinder_queue_depth{queue="crisis"} 0.0' in metrics
     assert 'wayfinder_queue_depth{queue="celery"} 0.0' in metrics
+
+
+def test_the_tests_flush_only_a_redis_they_started(tmp_path: Any) -> None:
+    """The machine's own Redis on 6379 is never emptied by a test: flush() wants our process."""
+    with pytest.raises(RuntimeError, match="not started by this test run"):
+        RedisServer(6379, tmp_path / "redis.log").flush()
 
 
 def test_readyz_names_an_smtp_server_that_is_down_and_passes_a_live_one(make_app: Any) -> None:

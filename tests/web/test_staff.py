@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from intake.cli import DEMO_PASSWORD
 from intake.extensions import db
@@ -25,7 +23,7 @@ from intake.models import (
     User,
 )
 from tests import factories
-from tests.support import sign_in
+from tests.support import count_queries, sign_in
 
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/rules", "/staff/intakes/1", "/clinician/"])
@@ -152,23 +150,6 @@ def test_an_unsent_crisis_draft_has_no_reassign_button(app: Any, client: Any, de
     assert client.post(f"/staff/intakes/{draft.id}/reassign").status_code == 404
     submitted_page = client.get(f"/staff/intakes/{submitted.id}")
     assert f"/staff/intakes/{submitted.id}/reassign" in submitted_page.text
-
-
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app sends while the block runs."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _queries_for(app: Flask, client: Any, path: str) -> int:

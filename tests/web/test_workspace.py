@@ -3,13 +3,11 @@ closing, the work-queue tabs and the intake page's answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake import queries
 from intake.extensions import db
@@ -27,7 +25,7 @@ from intake.models import (
 from intake.services import submit_intake
 from intake.validation import AVAILABILITY
 from tests import factories
-from tests.support import sign_in
+from tests.support import count_queries, sign_in
 
 COORDINATOR = "coordinator@demo.wayfinder"
 ADMIN = "admin@demo.wayfinder"
@@ -53,22 +51,6 @@ def _holder(app: Any, intake_id: int) -> tuple[int, int] | None:
         intake = db.session.get(Intake, intake_id)
         current = intake.current_assignment if intake else None
         return (current.id, current.clinician_id) if current else None
-
-
-@contextmanager
-def _statements(app: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- 1. roles ---------------------------------------------------------------------------------
@@ -130,7 +112,7 @@ def test_search_by_reference_email_phone_and_name_through_keyed_hashes(
         assert row is not None and row.phone_hash and row.email_hash and row.name_hash
         assert "0199" not in row.phone_hash  # a keyed hash, never the number
     sign_in(client, COORDINATOR)
-    with _statements(app) as seen:
+    with count_queries(app) as seen:
         for q in (
             target.reference.lower(),
             "ros.v@example.org",
