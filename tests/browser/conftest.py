@@ -10,6 +10,7 @@ Accessibility is checked with axe-core, which axe-playwright-python bundles (no 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -111,3 +112,31 @@ def page(browser: Any) -> Iterator[Any]:
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+
+
+def check_page(page: Any, name: str) -> list[dict[str, Any]]:
+    """axe-core on the page at 360 px and at 1280 px, with a full-page screenshot at each.
+
+    Fails on any violation, whatever its impact; the viewport is given back as it was."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    was = page.viewport_size
+    found: list[dict[str, Any]] = []
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the picture
+        found += [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "width": size["width"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+            }
+            for v in Axe().run(page).response["violations"]
+        ]
+        page.screenshot(path=str(SHOTS / f"{name}-{size['width']}.png"), full_page=True)
+    (SHOTS / f"{name}.axe.json").write_text(json.dumps(found, indent=1))
+    page.set_viewport_size(was)
+    assert not found, (name, found)
+    return found

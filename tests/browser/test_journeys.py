@@ -7,14 +7,13 @@ of each page at 360 px and 1280 px go to SCREENSHOT_DIR (default /tmp/wayfinder-
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, SHOTS, LiveServer
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, check_page
 
 pytestmark = pytest.mark.commits
 
@@ -26,29 +25,6 @@ ABOUT = {
     "email": "canary@example.org",
 }
 SAFE = {"asq_1": "no", "asq_2": "no", "asq_3": "no", "asq_4": "no", "safe_now": "yes"}
-
-
-def check_page(page: Any, name: str) -> list[dict[str, Any]]:
-    """axe-core on the page as it stands, and screenshots at 360 px and 1280 px.
-
-    Fails on any violation, whatever its impact."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    found = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in violations
-    ]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the picture
-    (SHOTS / f"{name}.axe.json").write_text(json.dumps(found, indent=1))
-    page.screenshot(path=str(SHOTS / f"{name}-360.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-    page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    assert not found, (name, found)
-    return found
 
 
 def heading(page: Any) -> str:

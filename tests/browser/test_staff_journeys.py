@@ -9,31 +9,15 @@ SCREENSHOT_DIR next to the patients' journeys.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, SHOTS, LiveServer
+from tests.browser.conftest import DESKTOP, SHOTS, LiveServer, check_page
 from tests.support import DEMO_PASSWORD
 
 pytestmark = pytest.mark.commits
-
-
-def check_staff_page(page: Any, name: str) -> None:
-    """axe-core on the page as it stands and a full-page screenshot at 1280 px."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    found = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in violations
-    ]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / f"{name}.axe.json").write_text(json.dumps(found, indent=1))
-    page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
-    assert not found, (name, found)
 
 
 def submitted_intake(live: LiveServer) -> tuple[int, str, str]:
@@ -80,20 +64,20 @@ def test_e_f_coordinator_overrides_and_reassigns_then_the_clinician_accepts(
     page.set_default_timeout(15_000)
     page.goto(live.url + "/staff/intakes")
     assert "/login" in page.url
-    check_staff_page(page, "staff-login")
+    check_page(page, "staff-login")
     sign_in(page, "coordinator@demo.wayfinder")
     assert "/staff/intakes" in page.url, page.url
-    check_staff_page(page, "staff-intakes")
+    check_page(page, "staff-intakes")
     page.fill("#q", reference)
     page.press("#q", "Enter")  # the search is sent with the keyboard
     page.wait_for_url(re.compile(r"[?&]q="))
     found = page.locator(f"main a:text-is('{reference}')")
     assert found.count() == 1, page.inner_text("main")
-    check_staff_page(page, "staff-intakes-search")
+    check_page(page, "staff-intakes-search")
     found.click()
     page.wait_for_url(re.compile(rf"/staff/intakes/{intake_id}$"))
     assert reference in page.locator("h1").inner_text()
-    check_staff_page(page, "staff-intake")
+    check_page(page, "staff-intake")
 
     before = page.locator("#o-urgency").input_value()
     assert before == ""  # "keep" is the default
@@ -133,7 +117,7 @@ def test_e_f_coordinator_overrides_and_reassigns_then_the_clinician_accepts(
     page.wait_for_load_state()
     assigned = dd(page, "Assigned to")
     assert name in assigned and "(offered)" in assigned, assigned
-    check_staff_page(page, "staff-intake-reassigned")
+    check_page(page, "staff-intake-reassigned")
     page.screenshot(path=str(SHOTS / "e-coordinator-1280.png"), full_page=False)
     context.close()
 
@@ -167,16 +151,16 @@ def test_e_f_coordinator_overrides_and_reassigns_then_the_clinician_accepts(
     sign_in(tab, email)
     assert f"/clinician/intakes/{intake_id}" in tab.url, tab.url
     assert "(offered)" in dd(tab, "Assigned to")
-    check_staff_page(tab, "clinician-intake-offered")
+    check_page(tab, "clinician-intake-offered")
     tab.get_by_role("button", name="Accept").click()
     tab.wait_for_url(re.compile(r"/clinician/$"))  # back to their list, where it shows accepted
     listed = tab.locator("table.queue tr", has_text=reference)
     assert "accepted" in listed.inner_text(), tab.inner_text("main")
-    check_staff_page(tab, "clinician-assignments")
+    check_page(tab, "clinician-assignments")
     listed.get_by_role("link", name=reference).click()
     tab.wait_for_url(re.compile(rf"/clinician/intakes/{intake_id}$"))
     assert "(accepted)" in dd(tab, "Assigned to"), tab.inner_text("main")
     assert tab.locator("#h-reach").is_visible()  # the outreach form is open to them now
-    check_staff_page(tab, "clinician-intake-accepted")
+    check_page(tab, "clinician-intake-accepted")
     tab.screenshot(path=str(SHOTS / "f-clinician-1280.png"), full_page=False)
     context.close()
