@@ -272,6 +272,23 @@ class OutreachAttempt(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship()
 
 
+class Note(db.Model):  # type: ignore[name-defined,misc]
+    """An internal note on an intake, for staff and the assigned clinician; never shown to the
+    person. Free text: encrypted at rest like the other free text."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # The form's one-time token: a resubmitted form adds the note once.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class Notification(db.Model):  # type: ignore[name-defined,misc]
     """The outbox: one row per message to send, written in the transaction that needs it."""
 
@@ -394,6 +411,7 @@ __all__ = [
     "Intake",
     "IntakeStatus",
     "Location",
+    "Note",
     "Notification",
     "NotificationKind",
     "NotificationStatus",
