@@ -188,6 +188,15 @@ class App(Flask):
     which can quote SQL parameters or request data (PHI). This one logs the code path only.
     """
 
+    def handle_exception(self, e: Exception) -> Any:
+        """An exception that escaped every handler: raised while finishing a response (an
+        `after_request` function, saving the session), where no error handler sees it. The
+        database away is still the same 503 it would have been inside the view, in tests too
+        (PROPAGATE_EXCEPTIONS); anything else goes Flask's way, to the 500 page."""
+        if database_unavailable(e):
+            return self.finalize_request(handle_database_error(e), from_error_handler=True)
+        return super().handle_exception(e)
+
     def log_exception(self, exc_info: ExcInfo) -> None:
         _kind, exc, tb = exc_info
         frames = "".join(traceback.format_tb(tb)[-6:])

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Blueprint, Flask, Response
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from intake.extensions import db
 from intake.models import Intake, User
@@ -51,7 +52,13 @@ def _failing_routes() -> Blueprint:
 
         if request.endpoint == "failing.after":
             raise RuntimeError(FAILURE)
+        if request.endpoint == "failing.after_db_lost":
+            raise OperationalError("INSERT ...", {"name": CANARY}, Exception("server closed"))
         return response
+
+    @bp.get("/test-only/after-db-lost")
+    def after_db_lost() -> Any:
+        return "fine"
 
     return bp
 
@@ -121,3 +128,20 @@ def test_flask_own_exception_log_holds_no_message(failing_app: Flask, caplog: An
     assert "unhandled RuntimeError on GET failing.after" in logged and f"incident {code}" in logged
     assert CANARY not in logged and FAILURE not in logged
     assert "/test-only/after" not in logged  # a path can hold a resume link's token
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_the_database_lost_while_finishing_a_response_is_a_503(
+    make_app: Any, demo: Any, caplog: Any, propagate: bool
+) -> None:
+    """Lost between the view and the response (an after-request hook writing to it): the
+    same 503 as inside a view, never a 500, and never an exception out of the app, even
+    where exceptions propagate (tests)."""
+    app: Flask = make_app(PROPAGATE_EXCEPTIONS=propagate)
+    app.register_blueprint(_failing_routes())
+    caplog.set_level(logging.DEBUG)
+    response = app.test_client().get("/test-only/after-db-lost")
+    assert response.status_code == 503
+    assert response.headers.get("Retry-After")
+    assert 'href="tel:988"' in response.text
+    assert CANARY not in _logged(caplog)
