@@ -317,6 +317,8 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
         if key == "age":  # age is derived, never taken
             continue
         spec = VOCABULARY.get(key)
+        if type(value) is float and value.is_integer() and spec is not None and spec.numeric:
+            value = int(value)  # JSON has one kind of number: 2.0 is the 2 of an integer answer
         if spec is not None and spec.kind == "text" and isinstance(value, str):
             # Free text is stripped as the form strips it; text of nothing but spaces is no answer.
             value = value.strip()

@@ -13,7 +13,13 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from intake.api.schema import IDEMPOTENCY_KEY_MAX, IntakeCreated, IntakeRequest, Problem
+from intake.api.schema import (
+    IDEMPOTENCY_KEY_MAX,
+    IDEMPOTENCY_KEY_PATTERN,
+    IntakeCreated,
+    IntakeRequest,
+    Problem,
+)
 
 PROBLEM = "application/problem+json"
 REF = "#/components/schemas/{model}"
@@ -119,7 +125,12 @@ def document() -> dict[str, Any]:
                         "returns the intake the first request made (200); with another body it "
                         "is refused (422). After 24 hours it may be used again."
                     ),
-                    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": IDEMPOTENCY_KEY_MAX,
+                        "pattern": IDEMPOTENCY_KEY_PATTERN,
+                    },
                 }
             },
             "responses": {

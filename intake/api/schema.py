@@ -37,6 +37,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import TypedDict
 
+from intake import questionnaire
 from intake.triage import STATES, VOCABULARY
 from intake.triage.vocabulary import Spec
 from intake.validation import (
@@ -47,6 +48,7 @@ from intake.validation import (
     PHONE_MAX,
     PHONE_PATTERN,
     REQUIRED_ANSWERS,
+    REQUIRED_FOLLOW_UPS,
     AvailabilitySlot,
     FieldError,
     PreferredContact,
@@ -56,22 +58,12 @@ from intake.validation import (
 )
 
 IDEMPOTENCY_KEY_MAX = 100
+IDEMPOTENCY_KEY_PATTERN = r"^[ -~]+$"  # printable ASCII, as a header value travels
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 IDEMPOTENCY_KEY_MESSAGE = f"Use a printable key of at most {IDEMPOTENCY_KEY_MAX} characters."
 CONSENT_MESSAGE = "Consent to be contacted and to the privacy notice is required."
 LANGUAGE_MESSAGE = "language must be 'en' or 'es'."
 _PHONE = re.compile(PHONE_PATTERN)
-
-
-def _worded(message: str) -> Any:
-    """Any failure of the wrapped type becomes one error on the field itself, in `message`."""
-
-    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        try:
-            return handler(value)
-        except ValidationError:
-            raise PydanticCustomError("invalid", message) from None
-
-    return WrapValidator(check)
 
 
 def _fits(limit: int, pattern: bool = False) -> Any:
@@ -104,25 +96,40 @@ def _falsy_is_absent(value: Any) -> Any:
 def _ignored_unless_valid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     try:
         return handler(value)
-    except ValidationError:
+    except ValidationError as exc:
+        if any(e["type"] == "extra_forbidden" for e in exc.errors()):
+            raise  # a field the document does not name is named, as everywhere
         return None  # kept only when it is a usable record (validation.clean_extras)
 
 
-Name = Annotated[str, _fits(NAME_MAX), _text_schema(NAME_MAX)]
+# One line of printable text, as `validation.clean_text` takes a name (control characters
+# other than tab and CR refused); a required one has something in it besides spaces.
+_LINE = r"[^\u0000-\u0008\u000a-\u000c\u000e-\u001f\u007f-\u009f]*"
+LINE = rf"^{_LINE}$"
+REQUIRED_LINE = rf"^{_LINE}[^\s\u0000-\u001f\u007f-\u009f]{_LINE}$"
+# `validation.PHONE_PATTERN` is checked on the stripped text; as sent, spaces may surround it.
+PHONE_AS_SENT = r"^\s*(?:\+[0-9 ()./-]{6,24}|[0-9()./-][0-9 ()./-]{5,23})[0-9()./-]\s*$"
+# Free text (several lines): no control characters but tab, CR and newline.
+TEXT = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+Name = Annotated[str, _fits(NAME_MAX), _text_schema(NAME_MAX, pattern=LINE)]
+RequiredName = Annotated[
+    str, _fits(NAME_MAX), _text_schema(NAME_MAX, minLength=1, pattern=REQUIRED_LINE)
+]
 Phone = Annotated[
-    str, _fits(PHONE_MAX, pattern=True), _text_schema(PHONE_MAX, pattern=PHONE_PATTERN)
+    str, _fits(PHONE_MAX, pattern=True), _text_schema(PHONE_MAX, pattern=PHONE_AS_SENT)
 ]
 Email = Annotated[str, _fits(EMAIL_MAX), _text_schema(EMAIL_MAX, format="email")]
-MemberId = Annotated[str, _fits(MEMBER_ID_MAX), _text_schema(MEMBER_ID_MAX)]
+MemberId = Annotated[str, _fits(MEMBER_ID_MAX), _text_schema(MEMBER_ID_MAX, pattern=LINE)]
 IsoDate = Annotated[
     str, AfterValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
 ]
 
 
 class _Body(BaseModel):
-    """Fields a model does not name are ignored (the answers object alone refuses them)."""
+    """A field the document does not name is refused, naming it (a misspelt key would
+    otherwise be dropped without a word)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class EmergencyContact(_Body):
@@ -137,7 +144,7 @@ class Insurance(_Body):
 
 class ContactConsent(_Body):
     """The web form's record of consent, kept with the contact when sent; the API's consent is
-    the body's `consent`. Anything else than this object is ignored."""
+    the body's `consent`. Anything else than such an object is ignored."""
 
     contact: bool | None = None
     privacy: bool | None = None
@@ -147,10 +154,23 @@ class ContactConsent(_Body):
 
 
 class Contact(_Body):
-    """Who to contact: the fields `validation.clean_contact` keeps."""
+    """Who to contact: the fields `validation.clean_contact` keeps. Email as the preferred
+    way to be reached needs an address (the if/then of the schema)."""
 
-    first_name: Name
-    last_name: Name
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "if": {
+                "required": ["preferred_contact"],
+                "properties": {"preferred_contact": {"const": "email"}},
+            },
+            "then": {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        },
+    )
+
+    first_name: RequiredName
+    last_name: RequiredName
     date_of_birth: IsoDate
     phone: Phone
     email: Email | None = None
@@ -174,26 +194,52 @@ def _answer_schema(spec: Spec) -> dict[str, Any]:
             "maximum": spec.high,
         }
     if spec.kind == "text":
-        return {"type": "string", "maxLength": int(spec.high or 0)}
+        return {"type": "string", "maxLength": int(spec.high or 0), "pattern": TEXT}
     if spec.kind == "state":
         return {"type": "string", "enum": sorted(STATES), "description": "US state code"}
-    return {"type": "array", "items": {"type": "string", "enum": list(spec.values)}}
+    return {
+        "type": "array",
+        "items": {"type": "string", "enum": list(spec.values)},
+        "uniqueItems": True,
+    }
+
+
+def _holds_schema(condition: questionnaire.Condition) -> dict[str, Any]:
+    """One show condition as JSON Schema, read as `questionnaire.holds` reads it."""
+    key, op, want = condition
+    if _answer_schema(VOCABULARY[key])["type"] == "array":  # a list of options
+        value: dict[str, Any] = {"type": "array", "contains": {"const": want}}
+    elif op == ">=":
+        value = {"type": "integer", "minimum": want}
+    else:
+        value = {"const": want}
+    answered = {"required": [key], "properties": {key: value}}
+    return {"not": answered} if op == "!=" else answered
+
+
+def _follow_up_schema(key: str) -> dict[str, Any]:
+    """`key` is required whenever the answers show it (every condition set of its chain)."""
+    shown = [{"anyOf": [_holds_schema(c) for c in when]} for when in questionnaire.chain(key)]
+    return {"if": {"allOf": shown}, "then": {"required": [key]}}
 
 
 def answers_schema() -> dict[str, Any]:
-    """The answers object's JSON schema, from the contract vocabulary (`age` is derived)."""
+    """The answers object's JSON schema, from the contract vocabulary (`age` is derived), with
+    the follow-ups that are required once other answers show them as if/then."""
     return {
         "type": "object",
         "description": (
             f"Contract answer keys. Required at submission: "
-            f"{', '.join(REQUIRED_ANSWERS)}; asq_5 when any of asq_1..4 is "
-            "yes/refused; asq_4_when when asq_4 is yes. `age` is derived from "
-            "date_of_birth."
+            f"{', '.join(REQUIRED_ANSWERS)}; and each of "
+            f"{', '.join(sorted(REQUIRED_FOLLOW_UPS))} when the answers show it (the if/then "
+            "entries: asq_5 when any of asq_1..4 is yes/refused; asq_4_when when asq_4 is "
+            "yes). `age` is derived from date_of_birth."
         ),
         "required": list(REQUIRED_ANSWERS),
         "properties": {
             key: _answer_schema(spec) for key, spec in sorted(VOCABULARY.items()) if key != "age"
         },
+        "allOf": [_follow_up_schema(key) for key in sorted(REQUIRED_FOLLOW_UPS)],
         "additionalProperties": False,
     }
 
@@ -226,8 +272,13 @@ class IntakeRequest(_Body):
 
     contact: Contact
     answers: Answers
-    consent: Annotated[Consent, _worded(CONSENT_MESSAGE)]
-    language: Annotated[Literal["en", "es"], _worded(LANGUAGE_MESSAGE)] = "en"
+    consent: Consent
+    language: Literal["en", "es"] = "en"
+
+
+# Any failure under these fields is one error on the field itself, in these words (but for a
+# field the document does not name, which is named).
+WORDED = {"consent": CONSENT_MESSAGE, "language": LANGUAGE_MESSAGE}
 
 
 class IntakeCreated(BaseModel):
@@ -257,11 +308,22 @@ class Problem(TypedDict):
     incident: NotRequired[str]
 
 
+UNKNOWN_FIELD = "This field is not part of the intake document (see /api/v1/openapi.json)."
+
+
 def _dotted(loc: tuple[int | str, ...]) -> str:
     name = ""
     for part in loc:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name or "body"
+
+
+def _field_error(error: Any) -> FieldError:
+    if error["type"] == "extra_forbidden":
+        return FieldError(_dotted(error["loc"]), UNKNOWN_FIELD)
+    if error["loc"] and error["loc"][0] in WORDED:
+        return FieldError(str(error["loc"][0]), WORDED[str(error["loc"][0])])
+    return FieldError(_dotted(error["loc"]), error["msg"])
 
 
 def covers(field: str, other: str) -> bool:
@@ -279,7 +341,7 @@ def request_errors(payload: dict[str, Any], today: date | None = None) -> list[F
     try:
         IntakeRequest.model_validate(payload)
     except ValidationError as exc:
-        found = [FieldError(_dotted(e["loc"]), e["msg"]) for e in exc.errors()]
+        found = list(dict.fromkeys(_field_error(e) for e in exc.errors()))
     else:
         return []
     today = today or datetime.now(UTC).date()
@@ -292,6 +354,6 @@ def request_errors(payload: dict[str, Any], today: date | None = None) -> list[F
 
 def idempotency_key_errors(key: str | None) -> list[FieldError]:
     """The Idempotency-Key header, when sent: 1 to IDEMPOTENCY_KEY_MAX printable characters."""
-    if key is None or (1 <= len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable()):
+    if key is None or (len(key) <= IDEMPOTENCY_KEY_MAX and _IDEMPOTENCY_KEY.match(key)):
         return []
     return [FieldError("Idempotency-Key", IDEMPOTENCY_KEY_MESSAGE)]

@@ -474,7 +474,7 @@ def test_the_model_refuses_nothing_the_contact_checks_accept() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from intake.api.schema import covers, request_errors
+    from intake.api.schema import UNKNOWN_FIELD, covers, request_errors
     from intake.validation import clean_contact
 
     text = st.one_of(
@@ -505,7 +505,11 @@ def test_the_model_refuses_nothing_the_contact_checks_accept() -> None:
     def check(raw: dict[str, Any]) -> None:
         checked = clean_contact(raw, today)[1]
         body = {**factories.payload(), "contact": raw}
-        reported = [e for e in request_errors(body, today) if e.field.startswith("contact")]
+        reported = [
+            e
+            for e in request_errors(body, today)
+            if e.field.startswith("contact") and e.message != UNKNOWN_FIELD  # the web form's
+        ]  # contact is read by name and its other keys not kept; the API refuses them
         for error in reported:
             assert any(covers(c.field, error.field) for c in checked), (raw, error)
 
