@@ -10,4 +10,5 @@ RUN python scripts/build_translations.py
 RUN useradd --create-home --uid 10001 wayfinder && mkdir -p instance && chown wayfinder instance
 USER wayfinder
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "wsgi:app"]
+# Workers, threads and timeouts: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"]

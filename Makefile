@@ -17,7 +17,7 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 
 # The Spanish catalog of the public pages, compiled from the templates and intake/public/spanish.py.
 MO := intake/translations/es/LC_MESSAGES/messages.mo
-$(MO): babel.cfg intake/public/spanish.py scripts/build_translations.py $(wildcard templates/*.html templates/public/*.html templates/macros/*.html) | $(VENV)/.runtime
+$(MO): babel.cfg intake/public/spanish.py scripts/build_translations.py $(wildcard templates/*.html templates/public/*.html templates/macros/*.html templates/email/patient_* templates/email/resume_link*) | $(VENV)/.runtime
 	$(BIN)/python scripts/build_translations.py
 translations: $(MO)
 
@@ -56,10 +56,22 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_import_cycles.py
 
-## bench: triage decisions per second, and submit-to-SMTP latency (needs PostgreSQL and Redis)
+## bench: every benchmark against the production shape on this machine (PostgreSQL, Redis,
+##        gunicorn, a Celery worker, aiosmtpd), then bench/report.py writes the results
+##        section of docs/performance.md and docs/capacity.svg. A benchmark that fails or misses
+##        its target does not stop the others; the report shows it, and make fails at the end if
+##        a result is missing. BENCH_NOTE adds a line above the table.
+BENCH_OUT  ?= instance/bench
+BENCH_NOTE ?=
 bench: install-dev services
-	$(BIN)/python bench/bench_triage.py
-	$(BIN)/python bench/bench_notify.py
+	rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
+	-$(BIN)/python bench/bench_triage.py --json $(BENCH_OUT)/triage.json
+	-$(BIN)/python bench/bench_capacity.py --json $(BENCH_OUT)/capacity.json
+	-$(BIN)/python bench/bench_worker.py --json $(BENCH_OUT)/worker.json
+	-$(BIN)/python bench/bench_throughput.py --json $(BENCH_OUT)/throughput.json
+	-$(BIN)/python bench/bench_dashboard.py 2>&1 | tee $(BENCH_OUT)/dashboard.txt
+	$(BIN)/python bench/report.py $(BENCH_OUT) --command "make bench" --note "$(BENCH_NOTE)" \
+		--expect triage capacity worker throughput dashboard
 
 ## backup: pg_dump (custom format) of DATABASE_URL into BACKUP_DIR (default backups/), with a
 ##         manifest of row counts; keeps the newest BACKUP_KEEP (14). No key goes into it.
@@ -67,7 +79,8 @@ backup: install
 	$(BIN)/python scripts/backup.py backup
 
 ## restore-test: restore the newest backup into a scratch database, check its row counts and an
-##               intake against the manifest, drop the scratch database
+##               intake against the manifest, decrypt that intake (ENCRYPTION_KEYS), drop the
+##               scratch database
 restore-test: install
 	$(BIN)/python scripts/backup.py restore-test
 

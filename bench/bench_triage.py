@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         help="make exactly this many decisions over the pool and print nothing else "
         "(time the whole process from outside)",
     )
+    parser.add_argument("--json", help="also write the result here (for bench/report.py)")
     args = parser.parse_args(argv)
     pinned = pin_to_one_cpu()
 
@@ -204,15 +205,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rules {ruleset.version}; mix '{args.mix}': {dict(sorted(mix.items()))} of {len(pool)}")
     print(f"{args.rounds} rounds of {args.seconds:g} s per measure; medians over the rounds")
     print(f"{'measure':<28}{'per second':>12}{'min - max':>22}{'us each':>9}{'triage / it':>13}")
+    rows = []
     for name, per_round in rounds.items():
         r = statistics.median(per_round)
         spread = f"{min(per_round):,.0f} - {max(per_round):,.0f}"
         ratio = (
-            f"{statistics.median(d / b for d, b in zip(decisions, per_round, strict=True)):.3f}"
+            statistics.median(d / b for d, b in zip(decisions, per_round, strict=True))
             if per_round is not decisions
-            else ""
+            else None
         )
-        print(f"{name:<28}{r:>12,.0f}{spread:>22}{1e6 / r:>9.1f}{ratio:>13}")
+        shown = f"{ratio:.3f}" if ratio is not None else ""
+        print(f"{name:<28}{r:>12,.0f}{spread:>22}{1e6 / r:>9.1f}{shown:>13}")
+        rows.append({"measure": name, "per_s": r, "min": min(per_round), "max": max(per_round),
+                     "ratio": ratio})  # fmt: skip
+    if args.json:
+        from stack import write_result
+
+        write_result(
+            args.json,
+            "triage",
+            {"mix": args.mix, "rounds": args.rounds, "seconds": args.seconds, "pinned": pinned,
+             "rows": rows, "target": 20_000, "met": statistics.median(decisions) >= 20_000},
+        )  # fmt: skip
     return 0
 
 

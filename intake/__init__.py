@@ -18,6 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides environment variables, which override the defaults."""
     from intake import auth, cli, errors, ops, ratelimit, security
+    from intake.admin import bp as admin_bp
     from intake.api import bp as api_bp
     from intake.clinician import bp as clinician_bp
     from intake.config import load_config
@@ -34,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_extensions(app)
     ops.init_app(app)  # logging (text or JSON), /healthz /readyz /metrics, queues, beat lock
     ratelimit.init_app(app)  # the client address behind proxies; storage errors
-    for blueprint in (public_bp, auth.bp, staff_bp, clinician_bp, api_bp):
+    for blueprint in (public_bp, auth.bp, staff_bp, clinician_bp, api_bp, admin_bp):
         app.register_blueprint(blueprint)
     if app.config["SHOW_DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

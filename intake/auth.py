@@ -30,7 +30,7 @@ from intake import mfa, sessions
 from intake.extensions import db, limiter, login_manager
 from intake.models import Role, User
 from intake.passwords import burn_time, verify_password
-from intake.services import users
+from intake.services import lockout, users
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -44,7 +44,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 def load_user(user_id: str) -> User | None:
     """The session holds "id:session_version": bumping the version signs every copy out."""
     uid, _, version = user_id.partition(":")
-    if not uid.isdigit() or not version.isdigit():
+    if not (uid.isascii() and uid.isdigit() and version.isascii() and version.isdigit()):
         return None
     user = db.session.get(User, int(uid))
     if user is None or not user.active or user.session_version != int(version):
@@ -86,7 +86,8 @@ def _account_key() -> str:
 
 
 # Sign-in attempts are counted per address and per account, in the rate limiter's storage:
-# Redis whenever REDIS_URL is set, so every web process counts against one limit.
+# Redis whenever REDIS_URL is set, so every web process counts against one limit. Failures in a
+# row for one email bring a growing delay, then a lock an admin lifts (services/lockout.py).
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"], key_func=_account_key)
@@ -95,6 +96,11 @@ def login() -> Any:
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        # Refused before any hash work, alike for every email, known or not.
+        refusal = lockout.check(email, user)
+        if refusal is not None:
+            users.record_refused_sign_in(user, request.remote_addr, refusal.locked)
+            return _refused(form, refusal)
         # The same hash work for an unknown, a disabled and a known account: timing tells
         # nothing about which emails exist or are active.
         if user is None or not user.active:
@@ -104,13 +110,30 @@ def login() -> Any:
             and user.active
             and verify_password(user.password_hash, form.password.data)
         ):
+            lockout.succeeded(email)
             target = _safe_next(request.args.get("next"))
             if user.mfa_secret or current_app.config["MFA_REQUIRED"]:
                 return _ask_second_factor(user, target)
             return _finish_sign_in(user, target)
         users.record_failed_sign_in(user, request.remote_addr)
-        flash("That email and password don't match an active account.", "error")
+        refusal = lockout.failed(email, user, request.remote_addr)
+        flash(
+            "That email and password don't match an active account."
+            if refusal is None
+            else refusal.message,
+            "error",
+        )
     return render_template("auth/login.html", form=form)
+
+
+def _refused(form: LoginForm, refusal: lockout.Refusal) -> Any:
+    """Refused before the password was looked at: wait (429 with Retry-After) or locked (429:
+    ask an admin). The failure that brings the delay or the lock says so, with a 200."""
+    flash(refusal.message, "error")
+    response = current_app.make_response((render_template("auth/login.html", form=form), 429))
+    if not refusal.locked:
+        response.headers["Retry-After"] = str(refusal.wait_seconds)
+    return response
 
 
 def _finish_sign_in(user: User, target: str | None) -> Any:

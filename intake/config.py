@@ -42,6 +42,8 @@ _ENV_STRINGS = (
     "METRICS_TOKEN",
     "SMTP_USERNAME",
     "SMTP_PASSWORD",
+    "ENCRYPTION_KEYS",
+    "SEARCH_HASH_KEY",
 )
 _ENV_INTS = (
     "DATABASE_CONNECT_TIMEOUT",
@@ -62,6 +64,12 @@ _ENV_INTS = (
     "PROXY_FIX_HOPS",
     "SESSION_IDLE_SECONDS",
     "SESSION_ABSOLUTE_SECONDS",
+    "COUNTS_MAX_AGE_SECONDS",
+    "LOGIN_DELAY_AFTER",
+    "LOGIN_DELAY_SECONDS",
+    "LOGIN_DELAY_MAX_SECONDS",
+    "LOGIN_LOCK_AFTER",
+    "LOGIN_FAILURE_WINDOW",
 )
 _ENV_FLOATS = ("DISPATCH_PAUSE_SECONDS",)
 _ENV_BOOLS = (
@@ -71,6 +79,7 @@ _ENV_BOOLS = (
     "SMTP_TLS_WAIVED",
     "MFA_REQUIRED",
     "SESSION_COOKIE_SECURE",
+    "BENCH_BASELINE_ENDPOINT",
 )
 
 
@@ -84,6 +93,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
     return {
         "APP_ENV": "development",
         "SECRET_KEY": DEV_SECRET_KEY,
+        # Keys of the data encrypted at rest (intake/crypto.py), newest first, comma-separated.
+        # Required in production; elsewhere unset means a key made once into ENCRYPTION_KEY_FILE.
+        "ENCRYPTION_KEYS": None,
+        "ENCRYPTION_KEY_FILE": str(instance / "encryption.key"),
+        # The key of the keyed hashes (search by email, phone, name; the per-source counters).
+        # Required in production; elsewhere unset means one derived from SECRET_KEY.
+        "SEARCH_HASH_KEY": None,
         "DATABASE_URL": f"sqlite:///{instance / 'wayfinder.sqlite'}",
         "DATABASE_CONNECT_TIMEOUT": 3,  # s: a connection attempt gives up (PostgreSQL)
         "DATABASE_STATEMENT_TIMEOUT": 15,  # s: a statement is cancelled (PostgreSQL); 0: none
@@ -136,6 +152,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "SESSION_IDLE_SECONDS": 900,  # a staff session unused this long ends (intake/sessions.py)
         "SESSION_ABSOLUTE_SECONDS": 43200,  # and any staff session this long after sign-in
+        # Failed sign-ins in a row for one email (intake/services/lockout.py): from the 5th,
+        # each next attempt waits 60 s, doubled each time up to 15 min; the 10th locks the
+        # account until an admin lifts it. Failures older than the window are forgotten.
+        # The staff list's tab and queue counts: read again at most this often per web process.
+        "COUNTS_MAX_AGE_SECONDS": 10,
+        "LOGIN_DELAY_AFTER": 5,  # 0: no delay
+        "LOGIN_DELAY_SECONDS": 60,
+        "LOGIN_DELAY_MAX_SECONDS": 900,
+        "LOGIN_LOCK_AFTER": 10,  # 0: never locked
+        "LOGIN_FAILURE_WINDOW": 86400,
         "MFA_REQUIRED": None,  # staff must enrol a second factor; derived: true in production
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -144,6 +170,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOG_FORMAT": "text",  # text | json (one JSON object per line: intake/ops/logs.py)
         "LOG_LEVEL": "INFO",
         "METRICS_TOKEN": None,  # /metrics wants this bearer token; unset: loopback clients only
+        # The benchmark's baseline, POST /api/v1/bench/baseline (one insert of the body): off,
+        # a 404, unless set; refused in production (bench/bench_throughput.py sets it).
+        "BENCH_BASELINE_ENDPOINT": False,
     }
 
 
@@ -222,7 +251,42 @@ def finish(settings: dict[str, Any]) -> dict[str, Any]:
     _check_calendar(settings)
     if env == "production":
         settings["SESSION_COOKIE_SECURE"] = True
+    _encryption(settings)
     return settings
+
+
+def _encryption(settings: dict[str, Any]) -> None:
+    """ENCRYPTION_KEYS and SEARCH_HASH_KEY: set in production, or the app refuses to start.
+
+    In development and tests an unset ENCRYPTION_KEYS means a key generated once into
+    ENCRYPTION_KEY_FILE (the instance folder, mode 0600) and reused by every process after.
+    An unset SEARCH_HASH_KEY there is SECRET_KEY (the keyed hashes' key before it had its own).
+    """
+    from intake import crypto
+
+    production = settings["APP_ENV"] == "production"
+    keys = crypto.parse_keys(settings.get("ENCRYPTION_KEYS"))
+    if not keys:
+        if production:
+            raise ConfigError(
+                "ENCRYPTION_KEYS is required in production: one or more keys, newest first, "
+                "comma-separated (`flask keys generate` prints a new one)"
+            )
+        keys = (crypto.development_key(Path(settings["ENCRYPTION_KEY_FILE"])),)
+    try:
+        crypto.Keyring(keys)
+    except crypto.EncryptionKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    settings["ENCRYPTION_KEYS"] = keys
+    if not settings.get("SEARCH_HASH_KEY"):
+        if production:
+            raise ConfigError(
+                "SEARCH_HASH_KEY is required in production: a long random secret of its own "
+                "(after changing it, `flask keys rehash` recomputes the search hashes)"
+            )
+        settings["SEARCH_HASH_KEY"] = settings["SECRET_KEY"]
+    elif production and settings["SEARCH_HASH_KEY"] == settings["SECRET_KEY"]:
+        raise ConfigError("SEARCH_HASH_KEY must differ from SECRET_KEY")
 
 
 def _side_effects(settings: dict[str, Any]) -> None:
@@ -246,6 +310,8 @@ def _side_effects(settings: dict[str, Any]) -> None:
             raise ConfigError("MAILER=memory and TASK_DISPATCHER=record are for tests only")
         if settings.get("PASSWORD_HASH_COST"):
             raise ConfigError("PASSWORD_HASH_COST is for tests only")
+    if settings["APP_ENV"] == "production" and settings["BENCH_BASELINE_ENDPOINT"]:
+        raise ConfigError("BENCH_BASELINE_ENDPOINT is for benchmarks, never in production")
 
 
 def _smtp_tls(settings: dict[str, Any]) -> None:
@@ -288,8 +354,13 @@ def _rate_limit_storage(settings: dict[str, Any]) -> None:
         "PROXY_FIX_HOPS",
         "SESSION_IDLE_SECONDS",
         "SESSION_ABSOLUTE_SECONDS",
+        "LOGIN_DELAY_AFTER",
+        "LOGIN_DELAY_SECONDS",
+        "LOGIN_DELAY_MAX_SECONDS",
+        "LOGIN_LOCK_AFTER",
         "AUTO_ASSIGN_PER_SOURCE_PER_HOUR",
         "EMAILS_PER_RECIPIENT_PER_HOUR",
+        "COUNTS_MAX_AGE_SECONDS",
     ):
         if int(settings[name]) < 0:
             raise ConfigError(f"{name} must be 0 or more")

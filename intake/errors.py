@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from intake.crypto import UndecryptableValue
 from intake.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,20 @@ def handle_database_error(exc: Exception) -> Any:
     return unavailable_problem() if wants_json() else unavailable_page()
 
 
+def handle_undecryptable(exc: Exception) -> Any:
+    """Stored data that no key in ENCRYPTION_KEYS opens: the keys are misconfigured (one
+    dropped too soon, or the wrong set). Nothing is wrong with the request, and nothing may be
+    shown or guessed: a 503 that says so, and a log line an operator can act on."""
+    _roll_back(exc)
+    log.error(
+        "stored data could not be decrypted on %s: ENCRYPTION_KEYS lacks the key it was "
+        "written with (incident %s); see docs/operations.md, 'Encryption keys'",
+        _where(),
+        incident(),
+    )
+    return _server_error(503)
+
+
 def handle_unexpected(exc: Exception) -> Any:
     _roll_back(exc)
     # The type and the code path only: an exception's message can quote request data or
@@ -248,6 +263,7 @@ def init_app(app: Flask) -> None:
 
     for kind in DATABASE_ERRORS:
         app.register_error_handler(kind, handle_database_error)
+    app.register_error_handler(UndecryptableValue, handle_undecryptable)
     app.register_error_handler(Exception, handle_unexpected)
 
 

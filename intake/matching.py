@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from intake.extensions import db
 from intake.models import (
@@ -23,6 +24,7 @@ from intake.models import (
     ClinicianProfile,
     Intake,
     Location,
+    Role,
     User,
     as_utc,
 )
@@ -75,14 +77,22 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
     location = answers.get("location")
     line = intake.service_line
     modality = intake.modality or "either"
-    clinic_states = dict(db.session.execute(select(Location.code, Location.state)).all())
-
-    profiles = db.session.scalars(
-        select(ClinicianProfile)
-        .join(User)
-        .where(ClinicianProfile.accepting_new.is_(True), User.active.is_(True))
+    # One query: each clinician with their account (the offer's email needs it) and the state
+    # of their clinic.
+    rows = db.session.execute(
+        select(ClinicianProfile, Location.state)
+        .join(ClinicianProfile.user)
+        .outerjoin(Location, Location.code == ClinicianProfile.location_code)
+        .options(contains_eager(ClinicianProfile.user))
+        .where(
+            ClinicianProfile.accepting_new.is_(True),
+            User.active.is_(True),
+            User.role == Role.CLINICIAN,  # a profile left behind by a change of role is not
+        )
         .order_by(ClinicianProfile.id)
     ).all()
+    profiles = [profile for profile, _ in rows]
+    clinic_states = {p.location_code: st for p, st in rows if p.location_code and st}
     fits = {
         p.id: how
         for p in profiles
@@ -92,14 +102,23 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
     }
     if not fits:
         return None
-    # Lock the candidates, then count loads: a concurrent submit waits here.
-    locked = db.session.scalars(
-        select(ClinicianProfile)
-        .where(ClinicianProfile.id.in_(fits))
-        .order_by(ClinicianProfile.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    # Lock the candidates, then read what may have changed meanwhile and count loads: a
+    # concurrent submit waits here. (Columns, not objects: the profiles already loaded keep
+    # their accounts, which the offer's email needs.)
+    fresh = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                ClinicianProfile.id,
+                ClinicianProfile.capacity,
+                ClinicianProfile.accepting_new,
+                ClinicianProfile.last_assigned_at,
+            )
+            .where(ClinicianProfile.id.in_(fits))
+            .order_by(ClinicianProfile.id)
+            .with_for_update()
+        )
+    }
     loads = dict(
         db.session.execute(
             select(Assignment.clinician_id, func.count())
@@ -107,12 +126,16 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
             .group_by(Assignment.clinician_id)
         ).all()
     )
-    open_ = [p for p in locked if loads.get(p.id, 0) < p.capacity]
+    open_ = [
+        p
+        for p in profiles
+        if p.id in fresh and fresh[p.id].accepting_new and loads.get(p.id, 0) < fresh[p.id].capacity
+    ]
     if not open_:
         return None
 
     def rank(p: ClinicianProfile) -> tuple[int, datetime, int]:
-        return loads.get(p.id, 0), as_utc(p.last_assigned_at) or _EPOCH, p.id
+        return loads.get(p.id, 0), as_utc(fresh[p.id].last_assigned_at) or _EPOCH, p.id
 
     best = min(open_, key=rank)
     load = loads.get(best.id, 0)
@@ -120,7 +143,7 @@ def choose_clinician(intake: Intake, *, exclude: Collection[int] = ()) -> Choice
     where = f"licensed in {state}" if how == "virtual" else f"at clinic {best.location_code}"
     reason = (
         f"Offers {line} ({how.replace('_', '-')}, {where}); accepting new patients; "
-        f"least loaded of {len(open_)} eligible ({load} of {best.capacity} open)."
+        f"least loaded of {len(open_)} eligible ({load} of {fresh[best.id].capacity} open)."
     )
     return Choice(best, reason)
 

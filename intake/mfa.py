@@ -49,7 +49,7 @@ def matching_step(
     """The time step `code` belongs to (now, or one step either side), if later than
     `last_step`; None if the code is wrong or already used."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     clock = time.time() if now is None else now

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.crypto import EncryptedJSON, EncryptedText
 from intake.extensions import db
 
 
@@ -53,10 +54,15 @@ class NotificationKind(enum.StrEnum):
     ASSIGNMENT_OVERDUE = "assignment_overdue"  # coordinators: an offer not accepted in time
     # A clinician: staff took an intake back from them, and their access to it ended.
     ASSIGNMENT_WITHDRAWN = "assignment_withdrawn"
+    # Coordinators: a clinician declined an offer (it was offered again, or waits in its queue).
+    ASSIGNMENT_DECLINED = "assignment_declined"
     UNFINISHED_SAFETY = "unfinished_safety"  # coordinators: a draft with crisis words left
     RESUME_LINK = "resume_link"
     PATIENT_CONFIRMATION = "patient_confirmation"
     DEAD_LETTER = "dead_letter"  # coordinators: a message could not be delivered
+    # A new account or an admin's reset: a link to set a password (the link is the email's only).
+    ACCOUNT_INVITE = "account_invite"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a message kind, not a secret
 
 
 class AssignmentStatus(enum.StrEnum):
@@ -64,9 +70,15 @@ class AssignmentStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     RELEASED = "released"  # taken back by staff (reassigned)
+    # The intake was closed while accepted: off the clinician's caseload (capacity counts open
+    # work only), still theirs to read; reopening makes it accepted again.
+    COMPLETED = "completed"
 
 
+# On the clinician's caseload: what capacity counts and their portal lists.
 OPEN_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+# What gives a clinician access to the intake (its page, its notes).
+HELD_ASSIGNMENT = (*OPEN_ASSIGNMENT, AssignmentStatus.COMPLETED)
 
 
 @overload
@@ -94,9 +106,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Second factor (intake/mfa.py): the TOTP secret once enrolled, the last time step used (a
     # code is good once), and SHA-256 hashes of the unused one-time recovery codes.
-    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_secret: Mapped[str | None] = mapped_column(EncryptedText)
     mfa_last_step: Mapped[int | None]
     mfa_recovery: Mapped[list[str] | None] = mapped_column(JSON)
+    # Sign-in locked after LOGIN_LOCK_AFTER failures in a row, until an admin lifts it
+    # (intake/services/lockout.py).
+    locked_at: Mapped[datetime | None]
 
     clinician: Mapped[ClinicianProfile | None] = relationship(back_populates="user")
 
@@ -145,6 +160,50 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_intakes_source", "source_key", "submitted_at"),
         # The staff list's keyset order: crisis first, then urgency, then the longest waiting.
         Index("ix_intakes_worklist", "urgency_rank", "submitted_at", "id"),
+        # Open work only (0011; the statuses are queries.OPEN_STATUSES): the default list's
+        # keyset order, the open counts per queue, and crisis alerts not acknowledged. Partial,
+        # so their size and the time to read them follow the open work, not the closed years.
+        Index(
+            "ix_intakes_open_worklist",
+            "urgency_rank",
+            "submitted_at",
+            "id",
+            postgresql_where=db.text(
+                "status IN ('submitted', 'assigned', 'accepted', 'contacted') "
+                "AND submitted_at IS NOT NULL"
+            ),
+            sqlite_where=db.text(
+                "status IN ('submitted', 'assigned', 'accepted', 'contacted') "
+                "AND submitted_at IS NOT NULL"
+            ),
+        ),
+        Index(
+            "ix_intakes_open_queues",
+            "service_line",
+            "modality",
+            "urgency",
+            postgresql_where=db.text(
+                "status IN ('submitted', 'assigned', 'accepted', 'contacted') "
+                "AND submitted_at IS NOT NULL"
+            ),
+            sqlite_where=db.text(
+                "status IN ('submitted', 'assigned', 'accepted', 'contacted') "
+                "AND submitted_at IS NOT NULL"
+            ),
+        ),
+        Index(
+            "ix_intakes_crisis_open",
+            "status",
+            "submitted_at",
+            postgresql_where=db.text(
+                "crisis_at IS NOT NULL AND acknowledged_at IS NULL "
+                "AND status IN ('submitted', 'assigned', 'accepted', 'contacted')"
+            ),
+            sqlite_where=db.text(
+                "crisis_at IS NOT NULL AND acknowledged_at IS NULL "
+                "AND status IN ('submitted', 'assigned', 'accepted', 'contacted')"
+            ),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,9 +211,11 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(16), default=IntakeStatus.DRAFT)
     language: Mapped[str] = mapped_column(String(8), default="en")
     # Contact and identity details (name, date of birth, email, phone, emergency contact).
-    contact: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # contract vocabulary
-    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Decision.to_dict()
+    # Encrypted at rest (intake/crypto.py), like the answers, the decision, the crisis answers
+    # and the overrides: health information and free text.
+    contact: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # contract
+    decision: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)  # Decision.to_dict()
     urgency: Mapped[str | None] = mapped_column(String(16))
     urgency_rank: Mapped[int] = mapped_column(default=9)  # 0 crisis .. 3 routine; 9 undecided
     service_line: Mapped[str | None] = mapped_column(String(32))
@@ -171,7 +232,7 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     submitted_at: Mapped[datetime | None]
     crisis_at: Mapped[datetime | None]  # when a crisis answer was first saved
     # Every crisis answer ever given ({rule, keys, at}): a changed answer never lowers urgency.
-    crisis_answers: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    crisis_answers: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON)
     crisis_text_at: Mapped[datetime | None]  # crisis words first saved in a draft's free text
     crisis_text_alerted_at: Mapped[datetime | None]  # coordinators told it was left unsubmitted
     queued_at: Mapped[datetime | None]  # last left in its queue without a clinician (the digest)
@@ -189,7 +250,7 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
     state: Mapped[str | None] = mapped_column(String(2))
     # Staff overrides of the route, oldest first ({fields: {name: {from, to}}, reason, by, at}):
     # `decision` keeps what the rules said; urgency/service_line/modality hold what applies.
-    overrides: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    overrides: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON)
     first_contact_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(32))
 
@@ -236,7 +297,18 @@ class Intake(db.Model):  # type: ignore[name-defined,misc]
 
 class Assignment(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_open_due", "status", "accept_by"),)
+    __table_args__ = (
+        Index("ix_assignments_open_due", "status", "accept_by"),
+        # A clinician's caseload (capacity, eligibility) without reading their whole history.
+        Index("ix_assignments_caseload", "clinician_id", "status"),
+        # Offers overdue (the banner on every staff page, the needs-action tab): few rows.
+        Index(
+            "ix_assignments_overdue_offers",
+            "intake_id",
+            postgresql_where=db.text("status = 'offered' AND escalated_at IS NOT NULL"),
+            sqlite_where=db.text("status = 'offered' AND escalated_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
@@ -245,7 +317,7 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
     reason: Mapped[str] = mapped_column(Text)  # why this clinician was chosen
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
-    decline_reason: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     # Accept by this time (business hours from the urgency target) or coordinators are told.
     accept_by: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
@@ -264,7 +336,7 @@ class OutreachAttempt(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     # The form's one-time token: a resubmitted form records the attempt once.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -281,7 +353,7 @@ class Note(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     # The form's one-time token: a resubmitted form adds the note once.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -398,9 +470,15 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     object_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain (PostgreSQL; filled by a trigger, migration 0010): the row's place in
+    # commit order, the previous row's hash, and SHA-256(prev_hash + audit_event_body(row)).
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 __all__ = [
+    "HELD_ASSIGNMENT",
     "OPEN_ASSIGNMENT",
     "ApiClient",
     "ApiIdempotencyKey",

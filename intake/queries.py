@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, func, literal, or_, select, tuple_
+from sqlalchemy import DateTime, bindparam, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from intake.extensions import db
 from intake.models import (
-    OPEN_ASSIGNMENT,
+    HELD_ASSIGNMENT,
     Assignment,
     AssignmentStatus,
     ClinicianProfile,
@@ -131,7 +131,7 @@ class Cursor:
     def decode(cls, text: str) -> Cursor | None:
         """None for anything that is not a cursor this list wrote."""
         parts = text.split(".")
-        if len(parts) != 3 or not all(p.isdigit() and len(p) <= 20 for p in parts):
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 20 for p in parts):
             return None
         rank, micros, ident = (int(p) for p in parts)
         try:
@@ -163,6 +163,25 @@ class IntakeFilter:
     submitted_before: datetime | None = None  # exclusive, UTC
 
 
+def const(value: str) -> Any:
+    """A value from a fixed vocabulary (a status) written into the statement as a literal.
+
+    psycopg prepares a statement on the server after a few runs, and PostgreSQL may then plan
+    it once for any parameter values (a generic plan): `status = $1` is then guessed to match
+    a third of the rows, and a count that should read a few thousand index entries scans a
+    whole index. With the value in the text, every plan knows it (and can use a partial index).
+    """
+    return literal(value, literal_execute=True)
+
+
+def status_in(statuses: tuple[str, ...]) -> Any:
+    """`status IN (...)` written with literal values, not parameters: a prepared statement's
+    generic plan can then still prove the predicate of a partial index over open work (0011)."""
+    return Intake.status.in_(
+        bindparam(None, list(statuses), expanding=True, literal_execute=True, unique=True)
+    )
+
+
 def _overdue_offer() -> Any:
     return (
         select(Assignment.id)
@@ -179,14 +198,13 @@ def _tab_condition(tab: str) -> Any:
     """needs_action: open, and a crisis not acknowledged, an offer overdue, or nobody assigned
     (new, declined or taken back); the others are one status each."""
     if tab == "needs_action":
-        return Intake.status.in_(OPEN_STATUSES) & or_(
+        return status_in(OPEN_STATUSES) & or_(
             Intake.crisis_at.is_not(None) & Intake.acknowledged_at.is_(None),
             Intake.status == IntakeStatus.SUBMITTED,
             _overdue_offer(),
         )
-    return (
-        Intake.status
-        == {
+    return Intake.status == const(
+        {
             "awaiting": IntakeStatus.ASSIGNED,
             "accepted": IntakeStatus.ACCEPTED,
             "contacted": IntakeStatus.CONTACTED,
@@ -211,7 +229,7 @@ def _filtered(f: IntakeFilter) -> Any:
         if value is not None:
             query = query.where(column == value)
     if f.statuses is not None:
-        query = query.where(Intake.status.in_(f.statuses))
+        query = query.where(status_in(f.statuses))
     if f.tab is not None:
         query = query.where(_tab_condition(f.tab))
     if f.clinician_id is not None:
@@ -220,7 +238,7 @@ def _filtered(f: IntakeFilter) -> Any:
             .where(
                 Assignment.intake_id == Intake.id,
                 Assignment.clinician_id == f.clinician_id,
-                Assignment.status.in_(OPEN_ASSIGNMENT),
+                Assignment.status.in_(HELD_ASSIGNMENT),
             )
             .exists()
         )
@@ -270,36 +288,105 @@ def find_intakes(f: IntakeFilter, after: Cursor | None = None, size: int = PAGE_
     return Page(rows, cursor)
 
 
-def tab_counts() -> dict[str, int]:
-    """How many intakes each tab holds (two grouped queries over indexed columns)."""
-    by_status = dict(
-        db.session.execute(
-            select(Intake.status, func.count())
-            .where(Intake.submitted_at.is_not(None))
-            .group_by(Intake.status)
-        ).all()
-    )
-    needs = db.session.scalar(
-        select(func.count())
-        .select_from(Intake)
-        .where(Intake.submitted_at.is_not(None), _tab_condition("needs_action"))
-    )
-    return {
-        "needs_action": int(needs or 0),
-        "awaiting": by_status.get(IntakeStatus.ASSIGNED, 0),
-        "accepted": by_status.get(IntakeStatus.ACCEPTED, 0),
-        "contacted": by_status.get(IntakeStatus.CONTACTED, 0),
-        "closed": by_status.get(IntakeStatus.CLOSED, 0),
-    }
+# ---------------------------------------------------------------------------------------------
+# The counts beside the list: capped, so that each costs at most COUNT_CAP index entries read
+# however many intakes there are (`Count` shows "10,000+" past the cap). Each part is read
+# through an index whose predicate matches it (0011): a tab's status in ix_intakes_queue, open
+# crisis alerts in ix_intakes_crisis_open, open work in ix_intakes_open_queues.
+
+COUNT_CAP = 10_000
 
 
-def open_breakdown() -> list[tuple[str | None, str | None, str | None, int]]:
-    """Open intakes per service line x modality x urgency, largest first."""
+class Count(int):
+    """A count that stops at a cap: `capped` when there are more (it then holds the cap, and
+    reads "10,000+"); below the cap it is exact. Compares and adds as the number it holds."""
+
+    capped: bool
+
+    def __new__(cls, n: int, capped: bool = False) -> Count:
+        made = super().__new__(cls, n)
+        made.capped = capped
+        return made
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+" if self.capped else f"{int(self):,}"
+
+    __repr__ = __str__
+
+
+def _capped(where: Any, cap: int) -> int:
+    """How many intakes match `where`, reading at most cap + 1 of them."""
+    rows = select(literal(1)).select_from(Intake).where(*where).limit(_limit(cap + 1)).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(rows)) or 0)
+
+
+def _limit(n: int) -> Any:
+    """LIMIT n as a literal: a generic plan guesses a parameter's LIMIT (see `const`)."""
+    return literal_column(str(int(n)))
+
+
+def _count(n: int, cap: int) -> Count:
+    return Count(cap, capped=True) if n > cap else Count(n)
+
+
+_SUBMITTED = Intake.submitted_at.is_not(None)
+_CRISIS_OPEN = (
+    Intake.crisis_at.is_not(None),
+    Intake.acknowledged_at.is_(None),
+    status_in(OPEN_STATUSES),
+)
+
+
+def _needs_action_count(cap: int) -> int:
+    """The needs_action tab in three parts that do not overlap, each read through its own
+    index and capped: new (status submitted); a crisis not acknowledged on an intake past
+    submitted; an overdue offer on one of the rest. Their sum is the tab's count (up to cap+1)."""
+    taken = (IntakeStatus.ASSIGNED, IntakeStatus.ACCEPTED, IntakeStatus.CONTACTED)
+    total = _capped((_SUBMITTED, Intake.status == const(IntakeStatus.SUBMITTED)), cap)
+    if total <= cap:
+        total += _capped((_SUBMITTED, *_CRISIS_OPEN, status_in(taken)), cap - total)
+    if total <= cap:
+        overdue = (
+            select(Intake.id)
+            .join(Assignment, Assignment.intake_id == Intake.id)
+            .where(
+                Assignment.status == const(AssignmentStatus.OFFERED),
+                Assignment.escalated_at.is_not(None),
+                _SUBMITTED,
+                status_in(taken),
+                or_(Intake.crisis_at.is_(None), Intake.acknowledged_at.is_not(None)),
+            )
+            .distinct()  # an intake with two overdue offers is one intake
+            .limit(_limit(cap - total + 1))
+            .subquery()
+        )
+        total += int(db.session.scalar(select(func.count()).select_from(overdue)) or 0)
+    return total
+
+
+def tab_counts(cap: int | None = None) -> dict[str, Count]:
+    """How many intakes each tab holds, exact up to `cap` (COUNT_CAP) and "cap+" past it: each
+    tab reads at most cap + 1 entries of an index that matches its condition, never the whole
+    table."""
+    cap = COUNT_CAP if cap is None else cap
+    counts = {"needs_action": _count(_needs_action_count(cap), cap)}
+    for tab in TABS[1:]:
+        counts[tab] = _count(_capped((_SUBMITTED, _tab_condition(tab)), cap), cap)
+    return counts
+
+
+def open_breakdown(
+    cap: int | None = None,
+) -> list[tuple[str | None, str | None, str | None, Count]]:
+    """Open intakes per service line x modality x urgency, largest first (each exact up to
+    `cap`, COUNT_CAP). Read from ix_intakes_open_queues, which holds open work only: the cost
+    follows the open work, never the closed history."""
+    cap = COUNT_CAP if cap is None else cap
     return [
-        (line, modality, urgency, int(n))
+        (line, modality, urgency, _count(int(n), cap))
         for line, modality, urgency, n in db.session.execute(
             select(Intake.service_line, Intake.modality, Intake.urgency, func.count())
-            .where(Intake.status.in_(OPEN_STATUSES), Intake.submitted_at.is_not(None))
+            .where(status_in(OPEN_STATUSES), _SUBMITTED)
             .group_by(Intake.service_line, Intake.modality, Intake.urgency)
             .order_by(func.count().desc())
         ).all()
@@ -333,18 +420,13 @@ def clinicians() -> list[ClinicianProfile]:
 
 def alert_counts() -> dict[str, int]:
     """For the banner on every staff page: crisis alerts not acknowledged, offers overdue."""
-    crisis = db.session.scalar(
-        select(func.count())
-        .select_from(Intake)
-        .where(
-            Intake.status.in_(OPEN_STATUSES),
-            Intake.crisis_at.is_not(None),
-            Intake.acknowledged_at.is_(None),
-        )
-    )
+    crisis = db.session.scalar(select(func.count()).select_from(Intake).where(*_CRISIS_OPEN))
     overdue = db.session.scalar(
         select(func.count())
         .select_from(Assignment)
-        .where(Assignment.status == AssignmentStatus.OFFERED, Assignment.escalated_at.is_not(None))
+        .where(
+            Assignment.status == const(AssignmentStatus.OFFERED),
+            Assignment.escalated_at.is_not(None),
+        )
     )
     return {"crisis": int(crisis or 0), "overdue": int(overdue or 0)}

@@ -16,7 +16,7 @@ CSP = (
 
 
 # Blueprints whose refusals are audited (staff, clinicians, partner API).
-PROTECTED_BLUEPRINTS = frozenset({"staff", "clinician", "api"})
+PROTECTED_BLUEPRINTS = frozenset({"staff", "clinician", "api", "admin"})
 DENIED = frozenset({401, 403, 404})
 
 
@@ -64,4 +64,4 @@ def _protected() -> bool:
     if request.blueprint is not None:
         return request.blueprint.split(".")[0] in PROTECTED_BLUEPRINTS
     first = request.path.strip("/").split("/", 1)[0]
-    return first in {"staff", "clinician", "api"}
+    return first in PROTECTED_BLUEPRINTS

@@ -73,7 +73,7 @@ def _key(sid: str) -> str:
 
 def _user_of(data: Any) -> int | None:
     uid = str(data.get(USER_KEY) or "").partition(":")[0]
-    return int(uid) if uid.isdigit() else None
+    return int(uid) if uid.isascii() and uid.isdigit() else None
 
 
 @dataclass
@@ -100,6 +100,7 @@ class ServerSession(CallbackDict, SessionMixin):  # type: ignore[type-arg]
         self.modified = False
         self.regenerate = False
         self.unreadable = False  # a signed-in cookie whose store could not be read
+        self.passive = False  # a request the page makes by itself: not use of the session
 
 
 class Store(Protocol):
@@ -265,6 +266,8 @@ class ServerSessionInterface(SessionInterface):
             sess.sid = None
         if not sess:
             return
+        if sess.passive and sess.sid and not (sess.modified or sess.regenerate):
+            return  # a poll: the idle clock runs on as if the page were not open
         now = _now()
         sid = sess.sid or kind + secrets.token_urlsafe(32)
         created = now if sess.sid is None else sess.created
@@ -325,6 +328,13 @@ def regenerate() -> None:
     if isinstance(session, ServerSession):
         session.regenerate = True
         session.modified = True
+
+
+def passive() -> None:
+    """This request was made by the page itself (a live count's poll), not by the person: it
+    does not count as use, so an unattended screen still reaches the idle limit."""
+    if isinstance(session, ServerSession):
+        session.passive = True
 
 
 def end_user_sessions(user_id: int) -> None:

@@ -6,13 +6,16 @@
 `backup` writes `wayfinder-<UTC time>.dump` (pg_dump, custom format) and a manifest beside it
 (`.json`: the row count of every table and a fingerprint of one intake's answers, taken in the
 same snapshot as the dump), then keeps the newest BACKUP_KEEP dumps (default 14). It reads
-DATABASE_URL and BACKUP_DIR (default ./backups). The encryption keys are kept apart: this
-script never reads SECRET_KEY or any other key, and pg_dump runs without them in its
-environment, so a stolen backup is no more than its database (docs/operations.md).
+DATABASE_URL and BACKUP_DIR (default ./backups). The encryption keys are kept apart: `backup`
+never reads SECRET_KEY, ENCRYPTION_KEYS or any other key, and pg_dump and pg_restore run
+without them in their environment, so a stolen backup is no more than its database, whose
+contact details, answers and free text are ciphertext (docs/operations.md).
 
 `restore-test` restores the newest dump into a scratch database that it creates (on the server
 of RESTORE_ADMIN_URL, default the DATABASE_URL server's `postgres` database) and drops again,
-and checks every table's row count and the intake's answers against the manifest. It exits
+checks every table's row count and the intake's stored answers against the manifest, and
+decrypts that intake's contact details and answers with ENCRYPTION_KEYS (else the development
+key in instance/encryption.key): a backup is only good with keys that open it. It exits
 non-zero, saying what differed, when anything does.
 """
 
@@ -34,6 +37,16 @@ import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from intake.crypto import (  # noqa: E402 - after the project root is on the path
+    EncryptionKeyError,
+    Keyring,
+    UndecryptableValue,
+    parse_keys,
+)
+
 # Never handed to pg_dump / pg_restore, and never read here.
 KEYS = ("SECRET_KEY", "ENCRYPTION_KEYS", "METRICS_TOKEN")
 
@@ -67,11 +80,45 @@ def tool_env() -> dict[str, str]:
 
 
 def fingerprint(answers: str | None) -> str | None:
-    """Of one intake's answers as stored (canonical JSON), so the manifest holds no PHI."""
+    """Of one intake's answers as stored (a token; canonical JSON in a backup from before
+    encryption at rest), so the manifest holds no PHI."""
     if answers is None:
         return None
-    canonical = json.dumps(json.loads(answers), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    try:
+        stored = json.dumps(json.loads(answers), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        stored = answers
+    return hashlib.sha256(stored.encode()).hexdigest()
+
+
+def restore_keyring() -> Keyring | None:
+    """The keys restore-test decrypts with: ENCRYPTION_KEYS, else the development key file."""
+    keys = parse_keys(os.environ.get("ENCRYPTION_KEYS"))
+    dev_file = ROOT / "instance" / "encryption.key"
+    if not keys and dev_file.exists():
+        keys = parse_keys(dev_file.read_text())
+    return Keyring(keys) if keys else None
+
+
+def decrypt_problems(
+    keyring: Keyring | None, contact: str | None, answers: str | None
+) -> list[str]:
+    """Whether the restored intake's contact details and answers open with the keys."""
+    if keyring is None:
+        return ["ENCRYPTION_KEYS is not set: the restored intake cannot be decrypted"]
+    problems = []
+    for name, stored in (("contact details", contact), ("answers", answers)):
+        if (stored or "").lstrip().startswith("{"):
+            problems.append(f"the sample intake's {name} are stored in clear (not encrypted)")
+            continue
+        try:
+            value = json.loads(keyring.decrypt(stored or ""))
+        except UndecryptableValue:
+            problems.append(f"the sample intake's {name} do not decrypt with ENCRYPTION_KEYS")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"the sample intake's {name} decrypt to something unexpected")
+    return problems
 
 
 def snapshot_facts(cur: psycopg.Cursor[Any]) -> dict[str, Any]:
@@ -142,11 +189,16 @@ def restore_test(folder: Path, admin_url: str) -> list[str]:
         return [f"no backup in {folder}"]
     dump = dumps[-1]
     manifest = json.loads(dump.with_suffix(".json").read_text())
+    try:
+        keyring = restore_keyring()
+    except EncryptionKeyError as exc:
+        return [str(exc)]
     name = f"wayfinder_restore_{datetime.now(UTC):%Y%m%d%H%M%S}_{secrets.token_hex(3)}"
     print(f"restore-test: {dump.name} into scratch database {name}")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     scratch = with_database(admin_url, name)
+    decrypted: list[str] = []
     try:
         subprocess.run(  # noqa: S603
             [tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={scratch}", str(dump)],
@@ -158,13 +210,16 @@ def restore_test(folder: Path, admin_url: str) -> list[str]:
             sample = manifest["sample_intake"]
             if sample:
                 cur.execute(
-                    "SELECT answers::text FROM intakes WHERE id = %s", (sample["intake_id"],)
+                    "SELECT answers::text, contact::text FROM intakes WHERE id = %s",
+                    (sample["intake_id"],),
                 )
                 row = cur.fetchone()
                 restored["sample_intake"] = {
                     "intake_id": sample["intake_id"],
                     "answers_sha256": fingerprint(row[0]) if row else None,
                 }
+                if row:
+                    decrypted = decrypt_problems(keyring, row[1], row[0])
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(
@@ -177,9 +232,11 @@ def restore_test(folder: Path, admin_url: str) -> list[str]:
     ]
     if restored["sample_intake"] != manifest["sample_intake"]:
         problems.append("the sample intake's answers did not come back as they were")
+    problems += decrypted
     total = sum(manifest["counts"].values())
     if not problems:
-        print(f"restore-test: ok ({len(manifest['counts'])} tables, {total} rows, intake checked)")
+        checked = "intake checked and decrypted" if manifest["sample_intake"] else "no intake"
+        print(f"restore-test: ok ({len(manifest['counts'])} tables, {total} rows, {checked})")
     return problems
 
 

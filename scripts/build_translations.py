@@ -1,7 +1,8 @@
 """Build the gettext catalogs of the public pages: `python scripts/build_translations.py`.
 
-Extracts the strings the templates wrap in `_()` (babel.cfg), adds the words that reach the
-templates as values (the keys of `intake.public.spanish.SPANISH`), writes
+Extracts the strings the templates wrap in `_()` and `ngettext()` (babel.cfg: the public pages
+and the emails to patients), adds the words that reach the templates as values (the keys of
+`intake.public.spanish.SPANISH`, the subjects of patient emails among them), writes
 intake/translations/es/LC_MESSAGES/messages.po and compiles messages.mo beside it. Exits 1 when
 a string of the templates has no Spanish, so a new English string cannot slip through untranslated.
 `make` runs it (install, run, test); the .mo is a build product and is not kept in git.
@@ -22,7 +23,7 @@ from babel.messages.pofile import write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from intake.public.spanish import SPANISH  # noqa: E402 - after the path is set
+from intake.public.spanish import SPANISH, SPANISH_PLURALS  # noqa: E402 - after the path is set
 
 OUT = ROOT / "intake" / "translations" / "es" / "LC_MESSAGES"
 
@@ -40,18 +41,12 @@ def main() -> int:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map
     ):
-        if isinstance(message, tuple):  # ngettext: the plural forms are written here
+        if isinstance(message, tuple):  # ngettext: (one, many, other) from SPANISH_PLURALS
             singular, plural = message[0], message[1]
-            catalog.add(
-                (singular, plural),
-                # Spanish has three plural forms in CLDR (one, many, other).
-                (
-                    "Revise %(num)d respuesta",
-                    "Revise %(num)d respuestas",
-                    "Revise %(num)d respuestas",
-                ),
-                locations=[(filename, lineno)],
-            )
+            forms = SPANISH_PLURALS.get(collapse(singular))
+            if forms is None:
+                missing.append(f"{filename}:{lineno}: {singular!r} (plural)")
+            catalog.add((singular, plural), forms or ("", "", ""), locations=[(filename, lineno)])
             continue
         found = spanish.get(collapse(message))
         if found is None:

@@ -51,8 +51,11 @@ def main() -> int:
             f"127.0.0.1:{port}",
             "--workers",
             "2",
+            # One line per request without its path: a resume link's path is its token.
             "--access-logfile",
             "-",
+            "--access-logformat",
+            "%(t)s %(m)s %(s)s %(B)sB %(M)sms",
             "wsgi:app",
         ],
         "worker": [

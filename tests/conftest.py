@@ -16,6 +16,7 @@ under CI=true it fails instead.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Iterator
@@ -141,6 +142,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         yield _migrate_and_seed(url, tmp_path_factory.mktemp("demo"), demo=True)
 
 
+# One encryption key and search-hash key per run, generated: every app of the run, and the
+# worker processes (they inherit the environment), read what the others wrote.
+TEST_ENCRYPTION_KEY = os.environ.setdefault(
+    "ENCRYPTION_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
+TEST_SEARCH_HASH_KEY = os.environ.setdefault("SEARCH_HASH_KEY", "test-" + secrets.token_hex(16))
+
 # Argon2 at its cheapest (APP_ENV=testing only): tests make and sign in many accounts.
 CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
@@ -155,6 +163,8 @@ def settings(database_url: str, tmp: Any, **extra: Any) -> dict[str, Any]:
         "APP_ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-" + secrets.token_hex(8),
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        "SEARCH_HASH_KEY": TEST_SEARCH_HASH_KEY,
         "TASK_DISPATCHER": "record" if testing else "celery",
         "MAILER": mailer if testing or mailer != "memory" else "mailbox",
         "PASSWORD_HASH_COST": CHEAP_PASSWORD_HASH if testing else None,
@@ -169,6 +179,7 @@ def settings(database_url: str, tmp: Any, **extra: Any) -> dict[str, Any]:
         # test turns them on (tests post many intakes from one address or API client).
         "AUTO_ASSIGN_PER_SOURCE_PER_HOUR": 0,
         "EMAILS_PER_RECIPIENT_PER_HOUR": 0,
+        "COUNTS_MAX_AGE_SECONDS": 0,  # counts read fresh, unless a test keeps them
         "WTF_CSRF_ENABLED": False,
         "MAILBOX_DIR": str(tmp / "mailbox"),
         "BEAT_SCHEDULE_FILE": str(tmp / "beat-schedule"),

@@ -101,6 +101,27 @@ class SmtpSink:
     dropped: threading.Event = field(default_factory=threading.Event)  # a held client went away
     refused: list[tuple[Received, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    connections: list[Any] = field(default_factory=list)  # the server side of each, in order
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Counts connections (a client says EHLO once per connection) and answers as usual."""
+        session.host_name = hostname
+        with self.lock:
+            if server not in self.connections:
+                self.connections.append(server)
+        return responses
+
+    def drop_connections(self) -> None:
+        """Hang up on every open client connection, as a server dropping idle clients does."""
+        with self.lock:
+            servers = [s for s in self.connections if s.transport is not None]
+        for server in servers:
+            server.loop.call_soon_threadsafe(server.transport.close)
+        deadline = time.monotonic() + 5
+        while any(s.transport is not None for s in servers) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         received = Received(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 
 from intake import services
 from intake.api import auth
@@ -18,6 +18,7 @@ from intake.api.schema import IntakeCreated, idempotency_key_errors, request_err
 from intake.errors import problem
 from intake.extensions import limiter
 from intake.public.wording import next_steps
+from intake.services.submit import store_as_is
 from intake.validation import ValidationFailed, document_errors, shown_name
 
 
@@ -109,3 +110,21 @@ def create_intake() -> Any:
     response = jsonify(_body(result.intake))
     response.status_code = 201 if result.created else 200
     return response
+
+
+@bp.post("/bench/baseline")
+def bench_baseline() -> Any:
+    """The throughput benchmark's baseline: the same JSON body stored in one insert.
+
+    A 404, like any unknown address, unless BENCH_BASELINE_ENDPOINT is set (refused in
+    production). No key, no validation, no decision: the floor a submit is measured against.
+    """
+    if not current_app.config["BENCH_BASELINE_ENDPOINT"]:
+        abort(404)
+    try:
+        payload = _json_body() if request.is_json else None
+    except RepeatedKey:
+        payload = None
+    if not isinstance(payload, dict):
+        return problem(400, "The body is not a JSON object.")
+    return jsonify(reference=store_as_is(payload)), 201

@@ -1,11 +1,12 @@
 """Flask commands: seed-demo, create-user, the on-call rota (oncall), the rules tools, the
-API clients (api-clients), and the FHIR export to files (export fhir)."""
+API clients (api-clients), the FHIR export to files (export fhir), and synthetic volume for
+benchmarks (bench seed) and the keys of the data at rest (keys generate | rotate | rehash)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from intake.cli import api_clients, demo, export, oncall, rules
+from intake.cli import api_clients, audit, bench, demo, export, keys, oncall, rules, users
 from intake.cli.demo import (
     DEMO_API_KEY,
     DEMO_CLINICIANS,
@@ -18,7 +19,7 @@ from intake.cli.demo import (
 
 
 def init_app(app: Flask) -> None:
-    for module in (demo, rules, oncall, api_clients, export):
+    for module in (demo, rules, oncall, api_clients, export, bench, keys, audit, users):
         module.register(app)
 
 

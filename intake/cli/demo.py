@@ -21,6 +21,7 @@ from intake.services.demo import (
     DEMO_PASSWORD,
     DEMO_STAFF,
     seed_demo,
+    seed_demo_practice,
 )
 from intake.services.users import PasswordTooShort, UserExists, WeakPassword, upsert_user
 from intake.services.users import create_user as create_account
@@ -34,6 +35,7 @@ __all__ = [
     "api_example",
     "register",
     "seed_demo",
+    "seed_demo_practice",
     "upsert_user",
 ]
 
@@ -49,9 +51,17 @@ def api_example(base_url: str) -> str:
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Create demo clinics, clinicians, staff and an on-call rota (safe to run again)."""
+    @click.option(
+        "--intakes/--no-intakes",
+        default=True,
+        help="Also add a few hundred made-up intakes in every state of the workflow.",
+    )
+    def seed_demo_command(intakes: bool) -> None:
+        """Create demo clinics, clinicians, staff, an on-call rota and a working practice of
+        made-up intakes (safe to run again: it adds only what is missing)."""
         created = seed_demo()
+        if intakes:
+            created |= seed_demo_practice()
         click.echo(
             "demo data: " + (", ".join(f"{v} {k}" for k, v in created.items()) or "already there")
         )

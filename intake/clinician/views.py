@@ -69,7 +69,42 @@ def intake_detail(intake_id: int) -> Any:
         form_token=secrets.token_urlsafe(24),
         channels=workspace.CHANNELS,
         outcomes=workspace.OUTCOMES,
+        notes=workspace.notes_for(intake_id),
+        note_max=workspace.NOTE_MAX,
+        note_token=secrets.token_urlsafe(24),
+        note_action=url_for("clinician.add_note", intake_id=intake_id),
+        timeline=workspace.timeline(assignment.intake),
     )
+
+
+@bp.post("/intakes/<int:intake_id>/notes")
+@role_required(Role.CLINICIAN)
+def add_note(intake_id: int) -> Any:
+    """An internal note on an intake they hold (offered or accepted); anything else a 404."""
+    if services.held_assignment(current_user, intake_id=intake_id) is None:
+        abort(404)
+    back = url_for("clinician.intake_detail", intake_id=intake_id, _anchor="h-notes")
+    problem = workspace.note_problem(request.form.get("body"))
+    if problem is not None:
+        flash(problem, "error")
+        return redirect(back)
+    result = workspace.add_note(
+        intake_id,
+        current_user,
+        body=request.form.get("body"),
+        form_token=request.form.get("form_token") or "",
+        ip=request.remote_addr,
+    )
+    if result is workspace.Result.NOT_FOUND:
+        abort(404)
+    if result is workspace.Result.INVALID:
+        flash("The form expired: write the note again and save it.", "error")
+    else:
+        flash(
+            "Note saved." if result is workspace.Result.DONE else "That note was already saved.",
+            "info",
+        )
+    return redirect(back)
 
 
 @bp.post("/intakes/<int:intake_id>/outreach")

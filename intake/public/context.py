@@ -75,7 +75,7 @@ def step_context(
         "weight": WEIGHT,
         "error_links": {name: _error_anchor(name) for name in errors},
         "error_labels": _error_labels(page, answers, errors),
-        **wording.form_context(page.name),
+        **wording.form_context(page.name, answers.get("state")),
     }
     if page.name == "review" and draft is not None:
         context["sections"] = review.sections(dict(draft.contact or {}), answers)

@@ -1,4 +1,7 @@
-"""The review page: every answer as the person chose it, grouped by step, with change links."""
+"""The review page: every answer as the person chose it, grouped by step, with change links.
+
+Each step is collapsed to a summary line (its title, how many answers); the answers open
+beneath it. A step with something to fix is shown open."""
 
 from __future__ import annotations
 
@@ -9,12 +12,21 @@ from intake.public import wording
 from intake.public.formdata import imperial
 from intake.public.pages import HEIGHT, WEIGHT, Page, pages_for, shown_blocks
 
+NOT_ANSWERED = "Not answered"
+
 
 @dataclass(frozen=True)
 class Section:
+    """One step on the review page: collapsed to its title, how many answers, and a Change
+    link; the answers themselves open under a <details> (no script needed)."""
+
     page: str
     title: str
     rows: list[tuple[str, str]]
+
+    @property
+    def unanswered(self) -> int:
+        return sum(1 for _question, answer in self.rows if answer == NOT_ANSWERED)
 
 
 def _about(contact: dict[str, Any], answers: dict[str, Any]) -> list[tuple[str, str]]:
@@ -82,7 +94,7 @@ def _questions(page: Page, answers: dict[str, Any]) -> list[tuple[str, str]]:
                 value = wording.label(item.options, answers[item.key])
             else:
                 value = str(answers.get(item.key, ""))
-            rows.append((item.text, value or "Not answered"))
+            rows.append((item.text, value or NOT_ANSWERED))
     return rows
 
 

@@ -316,12 +316,17 @@ SPANISH: dict[str, str] = {
         "Nuestro equipo se comunicará con usted en un plazo de 3 días hábiles, y le ofreceremos "
         "una cita en un plazo de 30 días."
     ),
+    # Page titles
+    "Help is available now": "Hay ayuda disponible ahora",
+    "Request received": "Solicitud recibida",
+    "Finish later": "Terminar más tarde",
     # Save for later, resume
     "Your answers are saved": "Sus respuestas están guardadas",
-    "We've emailed you a link to finish your form. It works for 7 days, and only the newest "
-    "link works. The email has no answers in it.": (
-        "Le enviamos por correo un enlace para terminar su formulario. Funciona durante 7 días, "
-        "y solo funciona el enlace más reciente. El correo no contiene ninguna respuesta."
+    "We've emailed you a link to finish your form. It works once, for 7 days, and only the "
+    "newest link works. The email has no answers in it.": (
+        "Le enviamos por correo un enlace para terminar su formulario. Funciona una sola vez, "
+        "durante 7 días, y solo funciona el enlace más reciente. El correo no contiene ninguna "
+        "respuesta."
     ),
     "We've already emailed you several links in the last hour, so we haven't sent another one "
     "just now. The link in the newest of those emails still works. If you need a new one, you "
@@ -390,4 +395,122 @@ SPANISH: dict[str, str] = {
         "Marque las dos casillas para aceptar, así podremos comunicarnos con usted."
     ),
     "Before you send, please check": "Antes de enviar, revise",
+    "That clinic is in another state. Please choose a clinic in the state you will be in during "
+    "visits, or no preference.": (
+        "Esa clínica está en otro estado. Elija una clínica del estado donde estará durante las "
+        "visitas, o ninguna preferencia."
+    ),
+    "That date of birth doesn't match the one on the form. Please check it.": (
+        "Esa fecha de nacimiento no coincide con la del formulario. Revísela, por favor."
+    ),
+    # The clinic question (only the clinics in the person's state)
+    "Clinics in %(state)s, the state you will be in during visits. Video visits need no clinic.": (
+        "Clínicas en %(state)s, el estado donde estará durante las visitas. Las visitas por video "
+        "no necesitan clínica."
+    ),
+    "Which clinic, for in-person visits": "Qué clínica, para visitas en persona",
+    "We have no clinic in %(state)s yet, so visits there are by video.": (
+        "Todavía no tenemos clínica en %(state)s, así que allí las visitas son por video."
+    ),
+    "We don't know yet which state you will be in during visits, so we can't list clinics.": (
+        "Todavía no sabemos en qué estado estará durante las visitas, así que no podemos "
+        "mostrarle las clínicas."
+    ),
+    "Choose your state on step 1": "Elija su estado en el paso 1",
+    # The review page
+    "Not answered": "Sin responder",
+    "Show answers: %(answered)d of %(total)d answered": (
+        "Mostrar respuestas: %(answered)d de %(total)d respondidas"
+    ),
+    # Opening a resume link: the date of birth first
+    "Check it's you": "Confirme que es usted",
+    "To keep your answers private, please enter your date of birth as you gave it on the form. "
+    "Then we will show your saved answers.": (
+        "Para proteger la privacidad de sus respuestas, escriba su fecha de nacimiento tal como "
+        "la dio en el formulario. Después le mostraremos sus respuestas guardadas."
+    ),
+    "Show my answers": "Mostrar mis respuestas",
+    "Can't remember it? Call us at": "¿No la recuerda? Llámenos al",
+    "For your privacy, each link opens your form only once, and only for 7 days. Your answers "
+    "are still saved.": (
+        "Para proteger su privacidad, cada enlace abre su formulario una sola vez y solo durante "
+        "7 días. Sus respuestas siguen guardadas."
+    ),
+    "Email me a new link": "Enviarme un enlace nuevo",
+    "We send it to the email address on your form. The email has no answers in it.": (
+        "Lo enviamos al correo electrónico de su formulario. El correo no contiene ninguna "
+        "respuesta."
+    ),
+    "We closed this link": "Cerramos este enlace",
+    "The date of birth did not match several times, so for your privacy this link no longer "
+    "opens the form. Your answers are still saved.": (
+        "La fecha de nacimiento no coincidió varias veces, así que, para proteger su privacidad, "
+        "este enlace ya no abre el formulario. Sus respuestas siguen guardadas."
+    ),
+    "Or call us at": "O llámenos al",
+    "Check your email": "Revise su correo electrónico",
+    "We've emailed a new link to the address on your form. It works once, for 7 days. The email "
+    "has no answers in it.": (
+        "Le enviamos un enlace nuevo al correo electrónico de su formulario. Funciona una sola "
+        "vez, durante 7 días. El correo no contiene ninguna respuesta."
+    ),
+    "We've already emailed several links in the last hour, so we haven't sent another one just "
+    "now. Please try again later, or call us.": (
+        "Ya enviamos varios enlaces en la última hora, así que no enviamos otro por ahora. "
+        "Inténtelo más tarde o llámenos."
+    ),
+    "Questions? Call us at": "¿Preguntas? Llámenos al",
+    # Emails to the patient (templates/email/patient_* and resume_link*), subjects included
+    "We received your request": "Recibimos su solicitud",
+    "Your link to continue your Wayfinder form": (
+        "Su enlace para continuar su formulario de Wayfinder"
+    ),
+    "Thank you. We received your request for care.": (
+        "Gracias. Recibimos su solicitud de atención."
+    ),
+    "Your reference number is %(reference)s. Please keep it; quote it if you call us at "
+    "%(phone)s.": (
+        "Su número de referencia es %(reference)s. Guárdelo, por favor; menciónelo si nos llama al "
+        "%(phone)s."
+    ),
+    "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline). In an emergency, call "
+    "911.": (
+        "Si está en crisis, llame o envíe un mensaje de texto al 988 (Línea 988 de Prevención del "
+        "Suicidio y Crisis; oprima el 2 para español). En una emergencia, llame al 911."
+    ),
+    "Here is your link to continue your Wayfinder form. It works once, for 7 days:": (
+        "Este es su enlace para continuar su formulario de Wayfinder. Funciona una sola vez, "
+        "durante 7 días:"
+    ),
+    "When you open it, we will ask for your date of birth before showing your answers.": (
+        "Al abrirlo, le pediremos su fecha de nacimiento antes de mostrarle sus respuestas."
+    ),
+    "If you did not ask for this, you can ignore this message.": (
+        "Si usted no lo pidió, puede ignorar este mensaje."
+    ),
+    "If you are in crisis, call or text 988. In an emergency, call 911.": (
+        "Si está en crisis, llame o envíe un mensaje de texto al 988 (oprima el 2 para español). "
+        "En una emergencia, llame al 911."
+    ),
+    "Continue your Wayfinder form": "Continuar su formulario de Wayfinder",
+    "The link works once, for 7 days.": "El enlace funciona una sola vez, durante 7 días.",
+}
+
+# ngettext: English singular -> Spanish (one, many, other), CLDR's three plural forms.
+SPANISH_PLURALS: dict[str, tuple[str, str, str]] = {
+    "Please check %(num)d answer": (
+        "Revise %(num)d respuesta",
+        "Revise %(num)d respuestas",
+        "Revise %(num)d respuestas",
+    ),
+    "Show %(num)d answer": (
+        "Mostrar %(num)d respuesta",
+        "Mostrar %(num)d respuestas",
+        "Mostrar %(num)d respuestas",
+    ),
+    "You can try %(num)d more time.": (
+        "Puede intentarlo %(num)d vez más.",
+        "Puede intentarlo %(num)d veces más.",
+        "Puede intentarlo %(num)d veces más.",
+    ),
 }

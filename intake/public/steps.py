@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from intake.extensions import db
 from intake.models import Location
-from intake.public import formdata
+from intake.public import formdata, wording
 from intake.public.pages import BY_NAME, Page, shown_keys
 from intake.triage import validate_answers
 from intake.triage.vocabulary import FREE_TEXT_MAX
@@ -63,7 +63,9 @@ def _vocabulary(answers: dict[str, Any], errors: dict[str, str]) -> None:
     _add(errors, [(f"answers.{k}", m) for k, m in validate_answers(answers)])
 
 
-def about(form: MultiDict[str, str], today: datetime | None = None) -> StepResult:
+def about(
+    form: MultiDict[str, str], saved: dict[str, Any] | None = None, today: datetime | None = None
+) -> StepResult:
     result = StepResult(owned=ABOUT.owns)
     day = (today or datetime.now(UTC)).date()
     contact, contact_errors = clean_contact(formdata.contact_from(form), day)
@@ -79,6 +81,11 @@ def about(form: MultiDict[str, str], today: datetime | None = None) -> StepResul
         result.errors["answers.sex"] = "Please choose one of the answers shown."
     # Every contact field of this step is replaced (None removes one the person cleared).
     result.contact = {k: contact.get(k) for k in sorted(ABOUT.contact)}
+    # A clinic chosen earlier in another state than the one given now is dropped (asked again).
+    clinic = (saved or {}).get("location")
+    state = result.answers.get("state")
+    if clinic and state and not result.errors and wording.location_state(clinic) != state:
+        result.owned = result.owned | {"location"}
     return result
 
 
@@ -110,7 +117,13 @@ def concerns(form: MultiDict[str, str]) -> StepResult:
     return result
 
 
-def preferences(form: MultiDict[str, str]) -> StepResult:
+OTHER_STATE_CLINIC = (
+    "That clinic is in another state. Please choose a clinic in the state you will be in "
+    "during visits, or no preference."
+)
+
+
+def preferences(form: MultiDict[str, str], saved: dict[str, Any] | None = None) -> StepResult:
     result = StepResult(owned=PREFERENCES.owns)
     modality = formdata.text(form, "modality_preference") or "no_preference"
     result.answers["modality_preference"] = modality
@@ -121,8 +134,11 @@ def preferences(form: MultiDict[str, str]) -> StepResult:
             if len(location) > 64 or has_control_chars(location)
             else db.session.scalar(select(Location.code).where(Location.code == location))
         )
+        state = (saved or {}).get("state")
         if known is None:
             result.errors["answers.location"] = "Please choose a clinic from the list."
+        elif wording.location_state(known) != state:  # only clinics in the person's state
+            result.errors["answers.location"] = OTHER_STATE_CLINIC
         else:
             result.answers["location"] = known
     _vocabulary(result.answers, result.errors)
@@ -170,9 +186,9 @@ def parse_step(
     name: str, form: MultiDict[str, str], saved: dict[str, Any], *, lenient: bool = False
 ) -> StepResult:
     if name == "about":
-        return about(form)
+        return about(form, saved)
     if name == "concerns":
         return concerns(form)
     if name == "preferences":
-        return preferences(form)
+        return preferences(form, saved)
     return questions(BY_NAME[name], form, saved, lenient=lenient)

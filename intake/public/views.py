@@ -22,14 +22,20 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from intake import errors, services
+from intake import errors, services, sessions
 from intake.extensions import LANGUAGES, db, limiter
 from intake.models import Intake, IntakeStatus, utcnow
 from intake.public import steps
 from intake.public.context import page_values, resume_target, step_context
 from intake.public.formdata import parse
 from intake.public.pages import BY_NAME, neighbour
-from intake.public.wording import CONTACT_BY, MINOR_NOTICE, next_steps, under_18
+from intake.public.wording import (
+    CONTACT_BY,
+    MINOR_NOTICE,
+    location_state,
+    next_steps,
+    under_18,
+)
 from intake.ratelimit import fail_open
 from intake.services import drafts
 from intake.validation import ValidationFailed
@@ -240,13 +246,89 @@ def save_for_later() -> Any:
 @bp.get("/resume/<token>")
 @limiter.limit("30 per hour")
 def resume(token: str) -> Any:
-    draft = drafts.from_resume_token(token)
-    if draft is None:
-        return render_template("public/resume_invalid.html"), 410
+    """A link from the resume email: exchanged once for this browser's draft session (the link
+    is burnt), then to /resume, which asks for the date of birth before showing anything.
+    The token is only in this one request's path; the page it leads to has none."""
+    link = drafts.open_resume_link(token)
+    if link.opened is None:
+        if link.stale is not None:
+            session["resume_offer"] = link.stale
+        return render_template("public/resume_invalid.html", can_resend=link.stale is not None), 410
+    draft = drafts.get(link.opened)
+    if session.get("draft_id") == link.opened:  # this browser has the draft already
+        flash(WELCOME_BACK, "info")
+        return redirect(resume_target(draft) if draft else url_for("public.form"), code=303)
     session.clear()
-    session["draft_id"] = draft.id
-    flash("Welcome back. Your saved answers are here.", "info")
-    return redirect(resume_target(draft), code=303)
+    if draft is not None and draft.language in LANGUAGES:
+        session["lang"] = draft.language  # the form goes on in the language it was begun in
+    session["resume"] = {"draft": link.opened, "tries": 0}
+    return redirect(url_for("public.resume_check"), code=303)
+
+
+WELCOME_BACK = "Welcome back. Your saved answers are here."
+WRONG_BIRTH_DATE = "That date of birth doesn't match the one on the form. Please check it."
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def resume_check() -> Any:
+    """Before any answer is shown: the date of birth given on step 1 (RESUME_TRIES tries)."""
+    pending = session.get("resume")
+    if not isinstance(pending, dict) or type(pending.get("draft")) is not int:
+        return redirect(url_for("public.form"))
+    draft_id, tries = pending["draft"], int(pending.get("tries") or 0)
+    if request.method == "GET":
+        return _resume_check_page({}, tries)
+    given = request.form.get("date_of_birth", "")
+    outcome = drafts.check_resume(draft_id, given if isinstance(given, str) else "", tries)
+    if outcome == "ok":
+        session.pop("resume", None)
+        sessions.regenerate()  # a new session id now that it holds the draft
+        session["draft_id"] = draft_id
+        flash(WELCOME_BACK, "info")
+        draft = drafts.get(draft_id)
+        return redirect(resume_target(draft) if draft else url_for("public.form"), code=303)
+    if outcome == "wrong":
+        session["resume"] = {"draft": draft_id, "tries": tries + 1}
+        return _resume_check_page({"contact.date_of_birth": WRONG_BIRTH_DATE}, tries + 1, 422)
+    session.clear()
+    if outcome == "locked":
+        session["resume_offer"] = draft_id
+        return render_template("public/resume_locked.html"), 403
+    return render_template("public/resume_invalid.html", can_resend=False), 410
+
+
+def _resume_check_page(errors: dict[str, str], tries: int, status: int = 200) -> Any:
+    return render_template(
+        "public/resume_check.html",
+        errors=errors,
+        error_links={name: "f-date_of_birth" for name in errors},
+        error_labels={name: "Date of birth" for name in errors},
+        values=MultiDict(),
+        left=max(drafts.RESUME_TRIES - tries, 0),
+        nothing_to_save=True,
+    ), status
+
+
+@bp.post("/resume/new-link")
+@limiter.limit("5 per hour")
+def resume_new_link() -> Any:
+    """A new link, for a used or expired one or a session ended after wrong dates: sent to the
+    address on file (the page never shows it)."""
+    offer = session.get("resume_offer")
+    if type(offer) is not int:
+        return redirect(url_for("public.form"))
+    try:
+        row = drafts.resend_resume_link(offer)
+    except drafts.DraftClosed:
+        session.pop("resume_offer", None)
+        return render_template("public/resume_invalid.html", can_resend=False), 410
+    except drafts.TooManyResumeLinks:
+        return render_template("public/resume_new_link.html", sent=False)
+    session.pop("resume_offer", None)
+    if row is None:  # no address on file any more
+        return render_template("public/resume_invalid.html", can_resend=False), 410
+    return render_template("public/resume_new_link.html", sent=True)
 
 
 def submit() -> Any:
@@ -277,6 +359,9 @@ def submit_whole_form() -> Any:
     """The whole form in one post (scripts and older pages); same checks, one intake per token."""
     contact, answers, shape_errors = parse(request.form)
     errors = dict(shape_errors)
+    clinic = answers.get("location")
+    if clinic and location_state(clinic) not in (None, answers.get("state")):
+        errors["answers.location"] = steps.OTHER_STATE_CLINIC
     consent = _consent(request.form)
     if not all(consent.values()):
         errors["consent"] = CONSENT_MISSING
@@ -381,7 +466,7 @@ def database_away(exc: Exception) -> Any:
 def csrf_failed(exc: CSRFError) -> Any:
     """An expired page or session: show what was typed again, with a fresh token."""
     name = (request.view_args or {}).get("name", "about")
-    if request.method != "POST" or name not in BY_NAME:
+    if request.method != "POST" or request.endpoint not in FORM_POSTS or name not in BY_NAME:
         return render_template("errors/csrf.html"), 400
     notice = (
         "For your security, this page expired before it was sent, so nothing on it was saved. "

@@ -15,7 +15,7 @@ from intake.extensions import db
 from intake.models import Location
 from intake.questionnaire import CONCERN_OPTIONS, MODALITY_OPTIONS, SEX_OPTIONS, STATE_OPTIONS
 from intake.triage import default_ruleset
-from intake.validation import age_on
+from intake.validation import age_on, has_control_chars
 
 CONCERNS, MODALITIES, STATES, SEXES = CONCERN_OPTIONS, MODALITY_OPTIONS, STATE_OPTIONS, SEX_OPTIONS
 CONTACT_METHODS = (("phone", "Phone call"), ("text", "Text message"), ("email", "Email"))
@@ -78,9 +78,19 @@ def under_18(contact: dict[str, Any] | None, today: date | None = None) -> bool:
     return born is not None and age_on(born, today or datetime.now(UTC).date()) < 18
 
 
-def locations() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Location.code, Location.name).order_by(Location.name)).all()
-    return [(code, name) for code, name in rows]
+def locations(state: object = None) -> list[tuple[str, str]]:
+    """The clinics as (code, name): all of them, or those in `state` (a state code) only."""
+    query = select(Location.code, Location.name).order_by(Location.name)
+    if state is not None:
+        query = query.where(Location.state == str(state))
+    return [(code, name) for code, name in db.session.execute(query).all()]
+
+
+def location_state(code: object) -> str | None:
+    """The state a clinic is in, or None for a code that names no clinic."""
+    if not isinstance(code, str) or not code or len(code) > 64 or has_control_chars(code):
+        return None  # never sent to the database (it refuses NUL in a query)
+    return db.session.scalar(select(Location.state).where(Location.code == code))
 
 
 def label(options: Any, value: object) -> str:
@@ -91,8 +101,10 @@ def label(options: Any, value: object) -> str:
     return str(value)
 
 
-def form_context(page_name: str) -> dict[str, Any]:
-    """What the step templates read; the clinic list (a query) only where it is shown."""
+def form_context(page_name: str, state: object = None) -> dict[str, Any]:
+    """What the step templates read; the clinic list (a query) only where it is shown: the
+    clinics in the state the person gave (none until they gave one), besides video visits."""
+    shown = page_name == "preferences" and isinstance(state, str) and state
     return {
         "concerns": CONCERNS,
         "modalities": MODALITIES,
@@ -100,7 +112,8 @@ def form_context(page_name: str) -> dict[str, Any]:
         "sexes": SEXES,
         "contact_methods": CONTACT_METHODS,
         "availability": AVAILABILITY,
-        "locations": locations() if page_name == "preferences" else [],
+        "locations": locations(state) if shown else [],
+        "visit_state": dict(STATES).get(state) if shown else None,
         "follow_up_notes": FOLLOW_UP_NOTES,
     }
 

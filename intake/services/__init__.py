@@ -9,7 +9,8 @@ they never commit or audit themselves.
 Modules: submit (an intake, from the form or the API), drafts (save a step, resume links,
 submit a draft, purge), crisis (alerts, acknowledge), offers (offer or queue, accept,
 decline, reassign), outbox (deliver, retry a dead row, sweep), deadlines and digest (beat), records
-(who viewed what), users and oncall (accounts, sign-in, the rota), api_clients, demo.
+(who viewed what), users and oncall (accounts, sign-in, the rota), api_clients, admin (what
+administrators change: accounts, profiles, clinics, the rota, API clients; the audit log), demo.
 """
 
 from intake.services.crisis import Ack, acknowledge_crisis, crisis_alert_rows, may_acknowledge

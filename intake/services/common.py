@@ -39,12 +39,15 @@ def new_reference() -> str:
 
 def keyed_hash(purpose: str, value: str) -> str:
     """A stable pseudonym for `value` (a client address, an email address): HMAC-SHA256 under a
-    key derived from SECRET_KEY and `purpose`, 40 hex digits.
+    key derived from SEARCH_HASH_KEY and `purpose`, 40 hex digits.
 
     Rows and counters hold this instead of the value: without the secret it can be neither
-    reversed nor recomputed from a guess, and each purpose gives unrelated pseudonyms.
+    reversed nor recomputed from a guess, and each purpose gives unrelated pseudonyms. The
+    key is neither SECRET_KEY (which signs cookies) nor an encryption key: rotating those
+    leaves the hashes valid. After SEARCH_HASH_KEY changes, `flask keys rehash` recomputes the
+    intakes' search hashes (the hourly counters simply start again).
     """
-    secret = str(current_app.config["SECRET_KEY"]).encode()
+    secret = str(current_app.config["SEARCH_HASH_KEY"]).encode()
     key = hmac.new(secret, f"wayfinder.{purpose}".encode(), hashlib.sha256).digest()
     data = value.encode("utf-8", "surrogatepass")
     return hmac.new(key, data, hashlib.sha256).hexdigest()[:40]

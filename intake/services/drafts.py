@@ -6,6 +6,12 @@ draft id in the signed session; a resume link (`intake.tokens`: signed, single-p
 restores it. The draft's `draft_token` is a nonce: asking for a new link replaces it, which
 revokes older links, and submitting clears it, which ends them all. At most
 RESUME_LINKS_PER_HOUR links are emailed per draft in an hour, whichever button asked.
+
+A link is used once: opening it (`open_resume_link`) replaces the nonce, so the same link never
+opens the draft again, and the browser that opened it is asked for the date of birth before any
+answer is shown (`check_resume`); after RESUME_TRIES wrong dates that browser's session ends and
+a new link can be asked for (`resend_resume_link`, to the address on file). Each step is audited
+by the draft's id.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from intake import jobs, notifications
@@ -28,20 +36,25 @@ from intake.services.errors import DraftClosed, RecipientLimited, TooManyResumeL
 from intake.services.recipients import patient_email
 from intake.services.sources import Origin
 from intake.services.submit import Submitted, submit_intake
-from intake.tokens import from_resume_token, resume_token, resume_url
+from intake.tokens import RESUME_MAX_AGE, RESUME_SALT, from_resume_token, resume_token, resume_url
 from intake.triage import Decision, crisis_records, default_ruleset, triage
 
 __all__ = [
     "DRAFT_TTL",
     "RESUME_LINKS_PER_HOUR",
+    "RESUME_TRIES",
     "DraftClosed",
+    "ResumeLink",
     "Saved",
+    "check_resume",
     "TooManyResumeLinks",
     "from_resume_token",
     "get",
     "had_medical_emergency",
     "purge_stale_drafts",
+    "open_resume_link",
     "request_resume_link",
+    "resend_resume_link",
     "resume_token",
     "resume_url",
     "save",
@@ -54,6 +67,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RESUME_LINKS_PER_HOUR = 5
+RESUME_TRIES = 5  # wrong dates of birth after opening a link, before its session ends
 DRAFT_TTL = timedelta(days=30)
 
 
@@ -317,3 +331,94 @@ def purge_stale_drafts(now: datetime) -> int:
     audit("draft.purged", "intake", None, count=len(ids))
     db.session.commit()
     return len(ids)
+
+
+@dataclass(frozen=True)
+class ResumeLink:
+    """What opening a resume link did: `opened` the draft it was exchanged for (the link is
+    burnt), or `stale` an open draft a used, replaced or expired link of ours names (a new link
+    may be sent to its address), or neither (not our link, or the form was sent)."""
+
+    opened: int | None = None
+    stale: int | None = None
+
+
+def open_resume_link(token: str) -> ResumeLink:
+    """Exchange a resume link for its draft, once: the nonce is replaced, so the link (and any
+    older one) stops working. The row is locked first, so of two tabs (or a mail scanner and
+    the person) opening the same link at once, one gets it and the other is told it was used."""
+    draft = from_resume_token(token)
+    if draft is None:
+        return ResumeLink(stale=_stale_link(token))
+    try:
+        _lock_open(draft)
+    except DraftClosed:
+        return ResumeLink()
+    if from_resume_token(token) is not draft:  # opened meanwhile: the nonce changed
+        db.session.rollback()
+        return ResumeLink(stale=_stale_link(token))
+    draft.draft_token = secrets.token_urlsafe(32)
+    audit("draft.resume_opened", "intake", draft.id)
+    db.session.commit()
+    return ResumeLink(opened=draft.id)
+
+
+def _stale_link(token: str) -> int | None:
+    """The open draft, with an email address, that a genuine but used or expired link names."""
+    if not isinstance(token, str) or len(token) > 512:
+        return None
+    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
+    reason = "used"
+    try:
+        data = signer.loads(token, max_age=int(RESUME_MAX_AGE.total_seconds()))
+    except SignatureExpired:
+        reason = "expired"
+        try:
+            data = signer.loads(token)  # the signature is ours; only its age is past
+        except BadData:
+            return None
+    except BadData:
+        return None
+    draft_id = data.get("d") if isinstance(data, dict) else None
+    draft = get(draft_id)
+    if draft is None or draft.status != IntakeStatus.DRAFT:
+        return None
+    audit("draft.resume_refused", "intake", draft.id, reason=reason)
+    db.session.commit()
+    return draft.id if (draft.contact or {}).get("email") else None
+
+
+def check_resume(draft_id: int, given: str, tries: int) -> str:
+    """The date of birth typed after opening a link: "ok", "wrong", "locked" (this was the last
+    wrong try: the caller ends the session) or "closed" (no open draft, or none to check).
+
+    `tries` is how many wrong dates this session gave before. Audited by id, never the date."""
+    draft = get(draft_id)
+    born = (draft.contact or {}).get("date_of_birth") if draft is not None else None
+    if draft is None or draft.status != IntakeStatus.DRAFT or not isinstance(born, str):
+        return "closed"
+    if _same_date(given, born):
+        audit("draft.resume_verified", "intake", draft.id)
+        db.session.commit()
+        return "ok"
+    locked = tries + 1 >= RESUME_TRIES
+    audit("draft.resume_locked" if locked else "draft.resume_failed", "intake", draft.id)
+    db.session.commit()
+    return "locked" if locked else "wrong"
+
+
+def _same_date(given: str, born: str) -> bool:
+    try:
+        return date.fromisoformat(given.strip()) == date.fromisoformat(born)
+    except ValueError:
+        return False
+
+
+def resend_resume_link(draft_id: int) -> Notification | None:
+    """A new link for a draft whose link was used or expired, or whose session ended after
+    wrong dates: to the address on file only (never one typed here), within the same limits.
+    None when it has no address; DraftClosed when it was sent or is gone."""
+    draft = get(draft_id)
+    if draft is None:
+        raise DraftClosed(draft_id)
+    return request_resume_link(draft)

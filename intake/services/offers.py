@@ -20,7 +20,7 @@ from intake.escalation import hours, targets
 from intake.extensions import db
 from intake.matching import choose_clinician
 from intake.models import (
-    OPEN_ASSIGNMENT,
+    HELD_ASSIGNMENT,
     Assignment,
     AssignmentStatus,
     ClinicianProfile,
@@ -32,6 +32,7 @@ from intake.models import (
     utcnow,
 )
 from intake.services.common import audit
+from intake.staffing import coordinators
 from intake.triage.sections import PREFERENCES
 
 
@@ -115,7 +116,7 @@ class Outcome(enum.StrEnum):
 
 def _held(profile_id: int, intake_id: int | None, assignment_id: int | None) -> Select[Assignment]:
     query = select(Assignment).where(
-        Assignment.clinician_id == profile_id, Assignment.status.in_(OPEN_ASSIGNMENT)
+        Assignment.clinician_id == profile_id, Assignment.status.in_(HELD_ASSIGNMENT)
     )
     if intake_id is not None:
         query = query.where(Assignment.intake_id == intake_id)
@@ -127,8 +128,8 @@ def _held(profile_id: int, intake_id: int | None, assignment_id: int | None) -> 
 def held_assignment(
     user: User, *, intake_id: int | None = None, assignment_id: int | None = None
 ) -> Assignment | None:
-    """`user`'s open (offered or accepted) assignment on that intake, or with that id; None
-    is a 404 for them.
+    """`user`'s assignment on that intake, or with that id, while they hold it (offered,
+    accepted, or completed by the intake's closing); None is a 404 for them.
 
     The one rule for what a clinician may reach: access ends with the assignment. Once they
     declined it, or staff took it back, that intake and that assignment are gone for them.
@@ -173,6 +174,8 @@ def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) 
 
     Their access to the intake ends here (`held_assignment`). They are not emailed about it:
     they have just declined it themselves, and the page tells them it went back to its queue.
+    Every coordinator is told (ASSIGNMENT_DECLINED): the reference, and the new offer's
+    accept-by time when it was offered again; never the reason (it stays on the assignment).
     """
     assignment = _own_offer(assignment_id, user)
     if assignment is None:
@@ -183,10 +186,29 @@ def decline(assignment_id: int, user: User, reason: str, ip: str | None = None) 
     assignment.decline_reason = reason.strip()[:2000]
     audit("assignment.declined", "assignment", assignment.id, actor=user, ip=ip)
     intake = assignment.intake
-    written = notifications.flush_ids(offer_or_queue(intake, exclude=_declined_by(intake)))
+    rows = offer_or_queue(intake, exclude=_declined_by(intake))
+    rows += declined_rows(intake, assignment)
+    written = notifications.flush_ids(rows)
     db.session.commit()
     jobs.dispatch_notifications(written)
     return Outcome.DONE
+
+
+def declined_rows(intake: Intake, declined: Assignment) -> list[Notification]:
+    """Tell every coordinator that `declined` was declined, once each. The message's deadline
+    is the accept-by time of the offer that followed, if the intake was offered again."""
+    offer = intake.current_assignment
+    context = {"assignment": offer.id} if offer is not None and offer.id is not None else None
+    return [
+        notifications.add(
+            NotificationKind.ASSIGNMENT_DECLINED,
+            intake,
+            user,
+            f"declined:{declined.id}:{user.id}",
+            context=context,
+        )
+        for user in coordinators()
+    ]
 
 
 def withdraw_current(intake: Intake, actor: User, ip: str | None) -> list[Notification]:

@@ -13,11 +13,13 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from intake import jobs
 from intake.audit import audit
 from intake.extensions import db
 from intake.models import (
+    Intake,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -40,16 +42,38 @@ from intake.staffing import coordinators
 log = logging.getLogger(__name__)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, leaving what the session has loaded as it is rather than expired.
+
+    For a use case that reads its objects again right after its own commit (to dispatch, to
+    answer): what it wrote is what the database now holds, and reading it back would cost a
+    query per object. Objects that nothing refers to any more may be gone from the session's
+    identity map; a caller that needs them keeps a reference until it is done.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @dataclass(frozen=True)
 class Claim:
     claimed: bool
     busy_for: float = 0.0  # another run holds a live lease for this many seconds
+    row: Notification | None = None  # the claimed row, with its intake and recipient loaded
 
 
 def claim(notification_id: int) -> Claim:
-    """pending/retry (or a stale sending lease) -> sending, atomically, in its own commit."""
+    """pending/retry (or a stale sending lease) -> sending, atomically, in its own commit.
+
+    On PostgreSQL one statement claims the row and reads it with its intake, the intake's
+    offers and the recipient (an UPDATE ... RETURNING in a CTE, joined); the commit leaves what
+    it read loaded, so composing the message asks the database nothing more.
+    """
     now = utcnow()
-    result = db.session.execute(
+    taking = (
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -62,11 +86,31 @@ def claim(notification_id: int) -> Claim:
         .values(
             status=NotificationStatus.SENDING, claimed_at=now, attempts=Notification.attempts + 1
         )
-        .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    if result.rowcount:  # type: ignore[attr-defined]
-        return Claim(True)
+    # The intake's offers too: an assignment message states its accept-by time.
+    if db.session.get_bind().dialect.name == "postgresql":
+        claimed = taking.returning(*Notification.__table__.c).cte("claimed")
+        row_of = aliased(Notification, claimed)
+        found = select(row_of).options(
+            joinedload(row_of.intake).joinedload(Intake.assignments),
+            joinedload(row_of.recipient),
+        )
+    else:  # SQLite (the embedded default) takes no UPDATE in a WITH: two statements there
+        taken = db.session.execute(
+            taking.returning(Notification.id).execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        found = (
+            select(Notification)
+            .where(Notification.id == taken)
+            .options(
+                joinedload(Notification.intake).joinedload(Intake.assignments),
+                joinedload(Notification.recipient),
+            )
+        )
+    row = db.session.scalars(found.execution_options(populate_existing=True)).unique().one_or_none()
+    commit_keeping_loaded()
+    if row is not None:
+        return Claim(True, row=row)
     status, claimed_at = db.session.execute(
         select(Notification.status, Notification.claimed_at).where(
             Notification.id == notification_id
@@ -82,17 +126,17 @@ def deliver(notification_id: int) -> float | None:
     """Send one outbox row. Returns None when done (sent, dead or not ours), else a retry delay.
 
     A row another run is sending (a duplicated task, or the redelivery of a task whose worker
-    was killed) is looked at again when that run's lease ends.
+    was killed) is looked at again when that run's lease ends. On success, two statements: the
+    claim that reads everything the message needs, and marking the row sent.
     """
     taken = claim(notification_id)
-    if not taken.claimed:
+    row = taken.row
+    if row is None:
         if taken.busy_for:
             log.info("notification %s: being sent elsewhere, look again later", notification_id)
             return taken.busy_for
         log.info("notification %s: already handled, nothing sent", notification_id)
         return None
-    row = db.session.get(Notification, notification_id, populate_existing=True)
-    assert row is not None  # noqa: S101 - claimed just above
     try:
         if row.attempts > current_app.config["NOTIFY_MAX_ATTEMPTS"]:
             # Runs that died mid-send (killed, out of memory) count too: no endless loop.
@@ -108,12 +152,13 @@ def deliver(notification_id: int) -> float | None:
         mailer().send(message)
     except DeliveryError as exc:
         return _failed(row, exc)
+    kind, attempts = row.kind, row.attempts  # read before the commit expires them
     row.status = NotificationStatus.SENT
     row.sent_at = utcnow()
     row.message_id = message_id(row)
     row.last_error = None
     db.session.commit()
-    log.info("notification %s (%s) sent, attempt %s", row.id, row.kind, row.attempts)
+    log.info("notification %s (%s) sent, attempt %s", notification_id, kind, attempts)
     return None
 
 

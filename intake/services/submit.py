@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import jobs, notifications
 from intake.extensions import db
-from intake.models import Intake, IntakeStatus, NotificationKind, utcnow
+from intake.models import Intake, IntakeStatus, Notification, NotificationKind, utcnow
 from intake.services.common import audit, new_reference, urgency_rank
 from intake.services.contact_keys import apply_search_columns
 from intake.services.crisis import crisis_alert_rows
 from intake.services.errors import RecipientLimited
 from intake.services.idempotency import ClientKey, earlier, remember
 from intake.services.offers import offer_or_queue, queue_for_coordinators
+from intake.services.outbox import commit_keeping_loaded
 from intake.services.recipients import patient_email
 from intake.services.sources import Origin, hold_for_volume, over_cap
 from intake.triage import Decision, default_ruleset, triage_with_history
@@ -89,10 +90,13 @@ def submit_intake(
     if decision.urgency == "crisis" and intake.crisis_at is None:
         intake.crisis_at = intake.submitted_at
     try:
-        written = _write(intake, decision, source, origin)
+        rows = _write(intake, decision, source, origin)
+        written = notifications.flush_ids(rows)
         if client_key is not None:
             remember(client_key, intake)
-        db.session.commit()
+        # The answer and the dispatch read the intake and its rows again: left loaded by the
+        # commit, they cost no query (the task router reads each row's kind).
+        commit_keeping_loaded()
     except IntegrityError:
         # Two requests with one idempotency key raced: the other one won. (The unique key
         # can refuse the intake's own insert, so everything from the first flush is in here.)
@@ -107,8 +111,29 @@ def submit_intake(
     return Submitted(intake, created=True)
 
 
-def _write(intake: Intake, decision: Decision, source: str, origin: Origin | None) -> list[int]:
-    """Add the intake, its audit entry and its notifications; the ids to dispatch after commit.
+def store_as_is(document: dict[str, Any]) -> str:
+    """The benchmark's baseline for a submit: the same JSON stored in one INSERT, committed.
+
+    No validation, decision, assignment, outbox or audit: what a submit would cost if it did
+    nothing but keep the body. Reached only through the endpoint BENCH_BASELINE_ENDPOINT
+    enables (never in production). Returns the reference of the row, a draft.
+    """
+    contact, answers = document.get("contact"), document.get("answers")
+    intake = Intake(
+        reference=new_reference(),
+        contact=contact if isinstance(contact, dict) else {},
+        answers=answers if isinstance(answers, dict) else {},
+        source="api",
+    )
+    db.session.add(intake)
+    commit_keeping_loaded()
+    return intake.reference
+
+
+def _write(
+    intake: Intake, decision: Decision, source: str, origin: Origin | None
+) -> list[Notification]:
+    """Add the intake, its audit entry and its notifications; the rows to dispatch after commit.
 
     Crisis alerts go out whatever the source's cap: only the automatic assignment is held.
     """
@@ -138,7 +163,7 @@ def _write(intake: Intake, decision: Decision, source: str, origin: Origin | Non
         confirmation = None  # the intake stands; only the courtesy email is not sent
     if confirmation is not None:
         rows.append(confirmation)
-    return notifications.flush_ids(rows)
+    return rows
 
 
 def _apply_decision(intake: Intake, decision: Decision) -> None:

@@ -6,6 +6,8 @@ read the form or the terminal and render the result.
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 
 from intake import mfa, sessions
@@ -62,6 +64,8 @@ def create_user(email: str, role: str, name: str | None, password: str) -> User:
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise UserExists(email)
     user, _ = upsert_user(email, name or email, role, password)
+    # At the terminal (`flask create-user`): also the emergency access procedure (docs/security.md).
+    audit("user.created", "user", user.id, role=str(role))
     db.session.commit()
     return user
 
@@ -75,6 +79,19 @@ def record_sign_in(user: User, ip: str | None) -> None:
 def record_failed_sign_in(user: User | None, ip: str | None) -> None:
     """Audit a refused sign-in (the user, when the email names one) and commit."""
     audit("auth.login_failed", "user", user.id if user else None, ip=ip)
+    db.session.commit()
+
+
+def record_refused_sign_in(user: User | None, ip: str | None, locked: bool) -> None:
+    """Audit an attempt refused before its password was checked (locked, or too soon after
+    the last failures: intake/services/lockout.py), and commit."""
+    audit(
+        "auth.login_refused",
+        "user",
+        user.id if user else None,
+        ip=ip,
+        reason="locked" if locked else "delay",
+    )
     db.session.commit()
 
 
@@ -162,3 +179,10 @@ def verify_second_factor(user: User, code: str, ip: str | None) -> bool:
     audit("auth.mfa_ok" if ok else "auth.mfa_failed", "user", user.id, ip=ip)
     db.session.commit()
     return ok
+
+
+def replace_with_unusable_password(user: User) -> None:
+    """The password stops working (a random one nobody knows takes its place) and every
+    session of the user ends; not committed: the caller commits with its audit entry."""
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    _end_sessions(user)

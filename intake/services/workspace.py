@@ -1,5 +1,6 @@
 """The coordinators' actions on an intake: override the route, assign to a chosen clinician,
-record outreach and first contact, close and reopen.
+record outreach and first contact, add an internal note, close and reopen; and what the intake
+page reads beside them (its notes, its messages and its timeline from the audit trail).
 
 Each function is one use case and one transaction: it locks the intake, checks, changes it,
 writes its audit entry (ids and codes only: a reason or a note stays on its row, never in the
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from intake import jobs, notifications
 from intake.extensions import db
@@ -22,9 +25,11 @@ from intake.matching import ineligible
 from intake.models import (
     OPEN_ASSIGNMENT,
     AssignmentStatus,
+    AuditEvent,
     ClinicianProfile,
     Intake,
     IntakeStatus,
+    Note,
     Notification,
     OutreachAttempt,
     Role,
@@ -48,6 +53,8 @@ CLOSE_REASONS = (
     "other",
 )
 REASON_MAX = 2000
+NOTE_MAX = 4000  # characters in one internal note
+TOKEN_LENGTH = (16, 64)  # a form's one-time token (secrets.token_urlsafe(24) is 32)
 
 
 class Result(enum.StrEnum):
@@ -255,7 +262,7 @@ def record_outreach(
     `form_token` is the form's one-time token: the same form sent twice records one attempt.
     """
     note = (note or "").strip()[:REASON_MAX] or None
-    if channel not in CHANNELS or outcome not in OUTCOMES or not 16 <= len(form_token) <= 64:
+    if channel not in CHANNELS or outcome not in OUTCOMES or not _token_ok(form_token):
         return _stop(Result.INVALID)
     intake = _locked(intake_id)
     if intake is None:
@@ -296,9 +303,179 @@ def record_outreach(
     return Result.DONE
 
 
+def _token_ok(form_token: str) -> bool:
+    return TOKEN_LENGTH[0] <= len(form_token) <= TOKEN_LENGTH[1]
+
+
+def note_problem(body: str | None) -> str | None:
+    """What is wrong with a note's text, as a sentence for the form; None when it is fine."""
+    text = (body or "").strip()
+    if not text:
+        return "Write the note before saving it."
+    if len(text) > NOTE_MAX:
+        return f"A note holds at most {NOTE_MAX:,} characters; this one has {len(text):,}."
+    return None
+
+
+def add_note(
+    intake_id: int,
+    actor: User,
+    *,
+    body: str | None,
+    form_token: str,
+    ip: str | None = None,
+) -> Result:
+    """An internal note on the intake (staff and its clinician read it; never the person).
+
+    The text stays on its row: the audit entry holds the note's id only. `form_token` is the
+    form's one-time token: the same form sent twice adds one note. A closed intake still takes
+    notes (what happened after closing is worth writing down).
+    """
+    if note_problem(body) is not None or not _token_ok(form_token):
+        return _stop(Result.INVALID)
+    intake = _locked(intake_id)
+    if intake is None:
+        return _stop(Result.NOT_FOUND)
+    if db.session.scalar(select(Note.id).where(Note.form_token == form_token)) is not None:
+        return _stop(Result.UNCHANGED)
+    note = Note(
+        intake_id=intake.id, user_id=actor.id, body=(body or "").strip(), form_token=form_token
+    )
+    db.session.add(note)
+    db.session.flush()
+    audit("intake.note_added", "intake", intake.id, actor=actor, ip=ip, note=note.id)
+    db.session.commit()
+    return Result.DONE
+
+
+def notes_for(intake_id: int) -> list[Note]:
+    """Every internal note on an intake, oldest first, with who wrote it."""
+    return list(
+        db.session.scalars(
+            select(Note)
+            .options(joinedload(Note.user))
+            .where(Note.intake_id == intake_id)
+            .order_by(Note.at, Note.id)
+        )
+    )
+
+
+def notifications_for(intake_id: int) -> list[Notification]:
+    """Every message the outbox holds about an intake, oldest first, with its recipient."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .options(joinedload(Notification.recipient))
+            .where(Notification.intake_id == intake_id)
+            .order_by(Notification.created_at, Notification.id)
+        )
+    )
+
+
+# What each audited action on an intake means, in the words staff use. An action missing here
+# is shown by its code, so a new one is never hidden from the timeline.
+TIMELINE_WORDS = {
+    "intake.submitted": "Submitted; the rules decided",
+    "intake.queued": "Waiting in its queue for a clinician",
+    "intake.assigned": "Offered to a clinician",
+    "intake.reassigned": "Assignment ran again",
+    "intake.modality_changed": "Modality switched",
+    "intake.overridden": "Route overridden",
+    "intake.outreach": "Outreach attempt recorded",
+    "intake.note_added": "Internal note added",
+    "intake.closed": "Closed",
+    "intake.reopened": "Reopened",
+    "intake.exported": "Exported (FHIR)",
+    "crisis.alerted": "Crisis alert sent",
+    "crisis.escalated": "Crisis alert escalated",
+    "crisis.acknowledged": "Crisis alert acknowledged",
+    "draft.crisis": "Crisis answer given in the form",
+    "draft.crisis_text": "Crisis words typed in the form",
+    "draft.unfinished_safety": "Coordinators told: form left unsubmitted",
+    "assignment.accepted": "Clinician accepted",
+    "assignment.declined": "Clinician declined",
+    "assignment.released": "Taken back from the clinician",
+    "assignment.overdue": "Offer not accepted in time: coordinators told",
+    "notification.dead": "A message could not be delivered",
+    "notification.retried": "A message was queued again",
+}
+# Not in the timeline: opening the record (the audit trail keeps every view).
+TIMELINE_LEFT_OUT = ("intake.viewed",)
+TIMELINE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    who: str  # the actor's name, or "Wayfinder" for the system
+    detail: str  # codes only (a channel, an outcome, a reason code), never free text
+
+
+def _detail(event: AuditEvent) -> str:
+    d = event.detail or {}
+    parts = []
+    if event.action == "intake.outreach":
+        parts.append(f"{d.get('channel', '')}, {str(d.get('outcome', '')).replace('_', ' ')}")
+        if d.get("first_contact"):
+            parts.append("first contact")
+    if event.action == "intake.closed" and d.get("reason"):
+        parts.append(str(d["reason"]).replace("_", " "))
+    if event.action == "intake.overridden":
+        fields = d.get("fields") or {}
+        parts += [
+            f"{name.replace('_', ' ')}: {ch.get('from') or 'none'} to {ch.get('to')}"
+            for name, ch in fields.items()
+            if isinstance(ch, dict)
+        ]
+    if event.action == "crisis.escalated" and d.get("level"):
+        parts.append(f"level {d['level']}")
+    if event.action == "notification.dead" and d.get("kind"):
+        parts.append(str(d["kind"]).replace("_", " "))
+    return "; ".join(p for p in parts if p)
+
+
+def timeline(intake: Intake) -> list[TimelineEntry]:
+    """What happened to the intake, oldest first, from the audit trail: the intake's own
+    entries (outreach and notes are among them), its assignments' and its messages'."""
+    assignment_ids = [str(a.id) for a in intake.assignments]
+    message_ids = [
+        str(i)
+        for i in db.session.scalars(
+            select(Notification.id).where(Notification.intake_id == intake.id)
+        )
+    ]
+    about = [and_(AuditEvent.object_type == "intake", AuditEvent.object_id == str(intake.id))]
+    if assignment_ids:
+        about.append(
+            and_(AuditEvent.object_type == "assignment", AuditEvent.object_id.in_(assignment_ids))
+        )
+    if message_ids:
+        about.append(
+            and_(AuditEvent.object_type == "notification", AuditEvent.object_id.in_(message_ids))
+        )
+    rows = db.session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(or_(*about), AuditEvent.action.not_in(TIMELINE_LEFT_OUT))
+        .order_by(AuditEvent.at, AuditEvent.id)
+        .limit(TIMELINE_LIMIT)
+    ).all()
+    return [
+        TimelineEntry(
+            at=event.at,
+            what=TIMELINE_WORDS.get(event.action, event.action),
+            who=name or "Wayfinder",
+            detail=_detail(event),
+        )
+        for event, name in rows
+    ]
+
+
 def close(intake_id: int, actor: User, reason: str, ip: str | None = None) -> Result:
     """Close the follow-up with a reason code. An offer nobody accepted is taken back (no
-    message: nothing is asked of them any more); an accepted clinician keeps the intake."""
+    message: nothing is asked of them any more); an accepted clinician keeps the intake to
+    read, off their caseload (completed)."""
     if reason not in CLOSE_REASONS:
         return _stop(Result.INVALID)
     intake = _locked(intake_id)
@@ -311,6 +488,8 @@ def close(intake_id: int, actor: User, reason: str, ip: str | None = None) -> Re
         if assignment.status == AssignmentStatus.OFFERED:
             assignment.status = AssignmentStatus.RELEASED
             assignment.responded_at = now
+        elif assignment.status == AssignmentStatus.ACCEPTED:
+            assignment.status = AssignmentStatus.COMPLETED
     intake.status = IntakeStatus.CLOSED
     intake.closed_at = now
     intake.close_reason = reason
@@ -326,6 +505,9 @@ def reopen(intake_id: int, actor: User, ip: str | None = None) -> Result:
         return _stop(Result.NOT_FOUND)
     if intake.status != IntakeStatus.CLOSED:
         return _stop(Result.UNCHANGED)
+    for assignment in intake.assignments:  # back on the caseload of whoever held it
+        if assignment.status == AssignmentStatus.COMPLETED:
+            assignment.status = AssignmentStatus.ACCEPTED
     held = [a for a in intake.assignments if a.status in OPEN_ASSIGNMENT]
     if intake.first_contact_at is not None:
         intake.status = IntakeStatus.CONTACTED

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -22,19 +26,22 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from intake import notifications, queries, questionnaire, services
+from intake import notifications, queries, questionnaire, reports, services, sessions
 from intake.auth import role_required
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, NotificationStatus, Role, as_utc, utcnow
 from intake.screening import INSTRUMENTS
 from intake.services import contact_keys, records, workspace
 from intake.services import outbox as outbox_service
+from intake.staff import charts
 from intake.triage import SERVICE_LINES, URGENCIES, default_ruleset
 from intake.triage.vocabulary import STATES
 
 bp = Blueprint("staff", "intake.staff", url_prefix="/staff")
 
 STAFF = (Role.STAFF, Role.ADMIN)
+HTMX_STOP_POLLING = 286  # htmx's status for "swap this, then stop polling"
+BANNER_POLL_SECONDS = 30  # how often a staff page asks for the banner's counts
 # SQLite hands back naive datetimes (every stored time is UTC): `{{ t|as_utc }}` before arithmetic.
 bp.add_app_template_filter(as_utc, "as_utc")
 
@@ -86,7 +93,11 @@ def banner() -> dict[str, Any]:
     """Crisis and overdue counts for the banner on every staff page (signed-in staff only)."""
     if not current_user.is_authenticated or not current_user.has_role(*STAFF):
         return {}
-    return {"alerts": queries.alert_counts()}
+    return {
+        "alerts": queries.alert_counts(),
+        "banner_since": int(utcnow().timestamp()),
+        "banner_poll": BANNER_POLL_SECONDS,
+    }
 
 
 def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,6 +144,12 @@ def intake_detail(intake_id: int) -> Any:
         now=utcnow(),
         staff=True,
         outreach=queries.outreach_for(intake.id),
+        notes=workspace.notes_for(intake.id),
+        note_max=workspace.NOTE_MAX,
+        note_token=secrets.token_urlsafe(24),
+        note_action=url_for("staff.add_note", intake_id=intake.id),
+        messages=workspace.notifications_for(intake.id),
+        timeline=workspace.timeline(intake),
         clinicians=queries.clinicians(),
         ineligible=workspace.eligibility(intake.id),
         form_token=secrets.token_urlsafe(24),
@@ -225,7 +242,7 @@ def _after(intake_id: int, result: workspace.Result, done: str) -> Any:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) <= 9 else None
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _bad_request(problems: list[str]) -> Any:
@@ -258,6 +275,33 @@ def outreach(intake_id: int) -> Any:
         ip=request.remote_addr,
     )
     return _after(intake_id, result, "Outreach attempt recorded.")
+
+
+@bp.post("/intakes/<int:intake_id>/notes")
+@staff_only
+def add_note(intake_id: int) -> Any:
+    """An internal note: a clear message for an empty or too long one, and nothing saved."""
+    problem = workspace.note_problem(request.form.get("body"))
+    if problem is not None:
+        if queries.intake_detail(intake_id) is None:
+            abort(404)
+        flash(problem, "error")
+        return redirect(url_for("staff.intake_detail", intake_id=intake_id, _anchor="h-notes"))
+    result = workspace.add_note(
+        intake_id,
+        current_user,
+        body=request.form.get("body"),
+        form_token=request.form.get("form_token") or "",
+        ip=request.remote_addr,
+    )
+    if result is workspace.Result.NOT_FOUND:
+        abort(404)
+    if result is workspace.Result.INVALID:
+        return _bad_request(["The form expired: open the intake again and resend the note."])
+    flash(
+        "Note saved." if result is workspace.Result.DONE else "That note was already saved.", "info"
+    )
+    return redirect(url_for("staff.intake_detail", intake_id=intake_id, _anchor="h-notes"))
 
 
 @bp.post("/intakes/<int:intake_id>/close")
@@ -361,6 +405,23 @@ def parse_filter(args: MultiDict[str, str]) -> tuple[queries.IntakeFilter, list[
     )
 
 
+_RECENT: dict[tuple[int, str], tuple[float, Any]] = {}
+
+
+def _recent(name: str, read: Callable[[], Any]) -> Any:
+    """The tab and queue counts as read at most COUNTS_MAX_AGE_SECONDS ago by this process:
+    a busy list page does not count the practice again on every request (the list itself is
+    always read fresh; the banner's crisis and overdue counts too)."""
+    max_age = current_app.config["COUNTS_MAX_AGE_SECONDS"]
+    if max_age <= 0:
+        return read()
+    key, now = (id(current_app._get_current_object()), name), monotonic()  # type: ignore[attr-defined]
+    kept = _RECENT.get(key)
+    if kept is None or now - kept[0] >= max_age:
+        kept = _RECENT[key] = (now, read())
+    return kept[1]
+
+
 @bp.get("/intakes")
 @staff_only
 def intakes() -> Any:
@@ -379,8 +440,9 @@ def intakes() -> Any:
         "staff/intakes.html",
         page=page,
         args=kept,
-        counts=queries.tab_counts(),
-        breakdown=queries.open_breakdown(),
+        counts=_recent("tab_counts", queries.tab_counts),
+        breakdown=_recent("open_breakdown", queries.open_breakdown),
+        counts_max_age=current_app.config["COUNTS_MAX_AGE_SECONDS"],
         tabs=queries.TABS,
         clinicians=queries.clinicians(),
         urgencies=URGENCIES,
@@ -419,5 +481,103 @@ def retry_notification(notification_id: int) -> Any:
         flash("The message was queued again.", "info")
     else:
         flash("That message is not waiting for a retry.", "error")
-    back = "staff.outbox" if request.form.get("back") == "outbox" else "staff.dashboard"
-    return redirect(url_for(back))
+    back = request.form.get("back")
+    intake_id = _int(request.form.get("intake_id"))
+    if back == "intake" and intake_id is not None:
+        return redirect(url_for("staff.intake_detail", intake_id=intake_id, _anchor="h-messages"))
+    return redirect(url_for("staff.outbox" if back == "outbox" else "staff.dashboard"))
+
+
+@bp.get("/banner")
+@staff_only
+def banner_fragment() -> Any:
+    """The crisis and overdue banner alone: the page polls it (htmx) to keep it current.
+
+    A poll is not use of the session (`sessions.passive`): the idle clock runs on, and an
+    unattended screen signs out on time. `since` is when the page was drawn; polling stops
+    (status 286 tells htmx to) a little before the idle limit, so that no poll meets a
+    session that has just ended.
+    """
+    sessions.passive()
+    raw = request.args.get("since") or ""
+    since = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+    idle = int(current_app.config["SESSION_IDLE_SECONDS"])
+    paused = since is None or utcnow().timestamp() - since >= idle - 2 * BANNER_POLL_SECONDS
+    body = render_template("staff/_banner.html", alerts=queries.alert_counts(), paused=paused)
+    return body, HTMX_STOP_POLLING if paused else 200
+
+
+def _queue_words(queue: str) -> str:
+    line, _, modality = queue.partition("/")
+    return f"{line.replace('_', ' ')}, {modality.replace('_', '-')}"
+
+
+def _report_charts(report: reports.Report) -> dict[str, charts.Chart]:
+    weekly = report.weekly
+    contact = [q for q in report.contact if q.met_share is not None]
+    crisis = report.crisis_weeks
+    return {
+        "weekly": charts.bar_chart(
+            "c-weekly",
+            "Intakes submitted per week",
+            f"{weekly.grand_total} intakes from {report.range.first} to {report.range.last}, "
+            "one bar per week (starting Monday). The table below splits them by service line.",
+            [(f"week of {w:%d %b}", weekly.total(w), str(weekly.total(w))) for w in weekly.weeks],
+        ),
+        "contact": charts.bar_chart(
+            "c-contact",
+            "First contact within target, per queue",
+            "The percentage of intakes contacted within their urgency's target, one bar per "
+            "queue; the table below gives the counts and the median time.",
+            [(_queue_words(q.queue), q.met_share, f"{q.met_share}%") for q in contact],
+            scale_max=100,
+        ),
+        "crisis": charts.bar_chart(
+            "c-crisis",
+            "Crisis alerts acknowledged in time, per week",
+            "The percentage of crisis alerts acknowledged within the target, one bar per week "
+            "with a crisis alert; the table below gives the counts.",
+            [
+                (f"week of {c.week:%d %b}", c.share, f"{c.share}% of {c.crises}")
+                for c in crisis
+                if c.week is not None and c.share is not None
+            ],
+            scale_max=100,
+        ),
+    }
+
+
+@bp.get("/reports")
+@staff_only
+def reports_page() -> Any:
+    """The practice at a glance: de-identified figures for a date range (default 12 weeks)."""
+    span, problems = reports.parse_range(request.args.get("from"), request.args.get("to"))
+    if problems:
+        return _bad_request(problems)
+    report = reports.build(span, utcnow())
+    return render_template(
+        "staff/reports.html",
+        report=report,
+        charts=_report_charts(report),
+        queue_words=_queue_words,
+        csv_url=url_for("staff.reports_csv") + f"?from={span.first}&to={span.last}",
+    )
+
+
+@bp.get("/reports.csv")
+@staff_only
+def reports_csv() -> Any:
+    """The report's figures as CSV, one number a row: no reference, name or answer in it."""
+    span, problems = reports.parse_range(request.args.get("from"), request.args.get("to"))
+    if problems:
+        return _bad_request(problems)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(reports.CSV_HEADER)
+    writer.writerows(reports.csv_rows(reports.build(span, utcnow())))
+    name = f"wayfinder-report-{span.first}-{span.last}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

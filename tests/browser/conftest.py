@@ -40,6 +40,20 @@ DESKTOP = {"width": 1280, "height": 900}
 SHOTS = Path(
     os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "wayfinder-screenshots"
 )
+# SCREENSHOTS_TO_DOCS=1: the pages the README shows are also saved, as what fits in the window
+# (not the whole page, to keep them small), into docs/screenshots/<name>-<width>.png.
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_PAGES = {
+    "4-mood": "form-step",
+    "crisis": "crisis-help",
+    "6-review": "review",
+    "7-done": "confirmation",
+    "es-2-safety": "spanish-step",
+    "resume-check": "resume-check",
+    "staff-intakes": "staff-intakes",
+    "staff-intake": "staff-intake",
+    "clinician-assignments": "clinician-assignments",
+}
 
 
 def _need_chromium() -> None:
@@ -115,7 +129,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def check_page(page: Any, name: str) -> list[dict[str, Any]]:
-    """axe-core on the page at 360 px and at 1280 px, with a full-page screenshot at each.
+    """axe-core on the page at 360 px and at 1280 px, with a full-page screenshot at each
+    (and, with SCREENSHOTS_TO_DOCS=1, the window's for the README: DOCS_PAGES).
 
     Fails on any violation, whatever its impact; the viewport is given back as it was."""
     from axe_playwright_python.sync_playwright import Axe
@@ -136,6 +151,9 @@ def check_page(page: Any, name: str) -> list[dict[str, Any]]:
             for v in Axe().run(page).response["violations"]
         ]
         page.screenshot(path=str(SHOTS / f"{name}-{size['width']}.png"), full_page=True)
+        if os.environ.get("SCREENSHOTS_TO_DOCS") == "1" and name in DOCS_PAGES:
+            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(DOCS_SHOTS / f"{DOCS_PAGES[name]}-{size['width']}.png"))
     (SHOTS / f"{name}.axe.json").write_text(json.dumps(found, indent=1))
     page.set_viewport_size(was)
     assert not found, (name, found)

@@ -159,6 +159,19 @@ def test_c_leave_at_step_3_and_come_back_from_the_email(
     link = re.search(r"http://127\.0\.0\.1:\d+/resume/\S+", tab.inner_text("pre.email"))
     assert link, tab.inner_text("main")
     tab.goto(link.group(0))
+    # The link is exchanged for this browser's session and burnt: the page it leads to has no
+    # token in its address, and asks for the date of birth before showing anything.
+    assert tab.url == live.url + "/resume"
+    assert heading(tab) == "Check it's you"
+    assert "Canary" not in tab.content()
+    check_page(tab, "resume-check")
+    tab.fill("#f-date_of_birth", "1990-04-03")
+    with tab.expect_navigation():  # the same address, with the error
+        tab.get_by_role("button", name="Show my answers").click()
+    assert focused(tab) == "div#error-summary"
+    check_page(tab, "resume-check-error")
+    tab.fill("#f-date_of_birth", ABOUT["date_of_birth"])
+    next_page(tab, "Show my answers")
     assert "/step/" in tab.url
     assert "Welcome back" in tab.inner_text("main")
     tab.goto(live.url + "/step/concerns")
@@ -174,6 +187,14 @@ def test_c_leave_at_step_3_and_come_back_from_the_email(
         assert tab.input_value(f"#f-{name}") == value, name
     assert tab.input_value("#f-state") == "NY"
     other.close()
+    # The same link again, anywhere: a kind page that offers a new one.
+    again = browser.new_context(viewport=PHONE)
+    third = again.new_page()
+    third.goto(link.group(0))
+    assert heading(third) == "This link no longer works"
+    assert third.get_by_role("button", name="Email me a new link").is_visible()
+    check_page(third, "resume-used")
+    again.close()
 
 
 def test_errors_name_their_question_and_take_the_focus(live: LiveServer, page: Any) -> None:
@@ -312,3 +333,169 @@ def test_the_language_switch_keeps_the_answers(live: LiveServer, page: Any) -> N
     page.wait_for_url(re.compile(r"lang=en"))
     assert page.get_attribute("html", "lang") == "en"
     assert heading(page) == "Safety first"
+
+
+def answer_every_question(page: Any) -> None:
+    """A calm answer ("no", "0", else the first) to every question not answered yet."""
+    for fieldset in page.locator("fieldset.question").all():
+        radios = fieldset.locator("input[type=radio]")
+        if not radios.count() or fieldset.locator("input:checked").count():
+            continue
+        calm = fieldset.locator("input[type=radio][value=no], input[type=radio][value='0']")
+        (calm if calm.count() else radios).first.check()
+
+
+def review_height(page: Any) -> int:
+    """The review page's height in CSS pixels at 360 px wide (the issue: ~9,000 px)."""
+    page.set_viewport_size(PHONE)
+    return int(page.evaluate("() => document.documentElement.scrollHeight"))
+
+
+def test_the_review_page_is_short_on_a_phone(live: LiveServer, page: Any) -> None:
+    fill_about(page, live)
+    answer(page, SAFE)
+    next_page(page)
+    for concern in ("depression", "anxiety", "substance"):
+        page.check(f"input[name=concerns][value={concern}]")
+    next_page(page)
+    seen = 0
+    while "/step/review" not in page.url and seen < 15:
+        seen += 1
+        answer_every_question(page)
+        next_page(page)
+    assert "/step/review" in page.url, page.url
+    height = review_height(page)
+    print(f"review page height at 360 px: {height} px")  # 9,554 px before the sections folded
+    assert height < 3000, height
+    # Every step is there, folded, with its Change link; its answers open without a script.
+    sections = page.locator("section.review-section")
+    assert sections.count() >= 6
+    for section in sections.all():
+        assert section.locator("a.change").get_attribute("href").endswith("?from=review")
+        assert section.locator("details").get_attribute("open") is None
+    first = page.locator("details.review-answers").first
+    first.locator("summary").click()
+    assert first.locator("dd").first.is_visible()
+    assert "Zebrafinch" in first.inner_text()
+    check_page(page, "6-review-open")
+
+
+# --- Keyboard only ----------------------------------------------------------------------------
+
+
+def tab_to(page: Any, selector: str, back: bool = False, most: int = 300) -> None:
+    """Press Tab (Shift+Tab with `back`) until the focus is on `selector`; never a click."""
+    for _ in range(most):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector} on {page.url}")
+
+
+def type_into(page: Any, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def choose(page: Any, name: str, value: str) -> None:
+    """A radio answer by the keyboard: Tab into the group, arrows to the answer, Space."""
+    tab_to(page, f"input[name='{name}']")
+    for _ in range(15):
+        if page.evaluate("() => document.activeElement.value") == value:
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    assert page.is_checked(f"input[name='{name}'][value='{value}']"), (name, value)
+
+
+def press_button(page: Any, name: str) -> None:
+    """Tab to a button by its words and press Enter; wait for the next page."""
+    tab_to(page, f"button[type=submit][value='{name}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+
+def answer_by_keyboard(page: Any) -> None:
+    """A calm answer ("no", "0", else the first) to each question not answered yet."""
+    for fieldset in page.locator("fieldset.question").all():
+        radios = fieldset.locator("input[type=radio]")
+        if not radios.count() or fieldset.locator("input:checked").count():
+            continue
+        values = [r.get_attribute("value") for r in radios.all()]
+        calm = next((v for v in ("no", "0") if v in values), values[0])
+        choose(page, str(radios.first.get_attribute("name")), str(calm))
+
+
+def card_focus_style(page: Any) -> dict[str, Any]:
+    """Whether the focused box is :focus-visible, and its answer card's outline/box-shadow."""
+    return dict(
+        page.evaluate(
+            """() => { const e = document.activeElement, card = e.closest('label');
+            const s = getComputedStyle(card);
+            return {visible: e.matches(':focus-visible'), outline: s.outlineStyle,
+                    width: s.outlineWidth, shadow: s.boxShadow}; }"""
+        )
+    )
+
+
+def test_the_whole_intake_by_keyboard_only(live: LiveServer, page: Any) -> None:
+    page.goto(live.url + "/")
+    assert focused(page) == "h1"  # the heading of the step has the focus
+    for name, value in ABOUT.items():
+        type_into(page, f"#f-{name}", value)
+    tab_to(page, "#f-state")
+    for _ in range(60):  # the arrow keys move through a closed list
+        if page.input_value("#f-state") == "NY":
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.input_value("#f-state") == "NY"
+    press_button(page, "next")
+    assert "/step/safety" in page.url and focused(page) == "h1"
+    # A step sent with answers missing: the focus goes to the error summary.
+    press_button(page, "next")
+    assert "/step/safety" in page.url and focused(page) == "div#error-summary"
+    # Its first link takes the focus to the question (Enter follows it).
+    tab_to(page, "#error-summary a")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#q-asq_1")
+    choose(page, "asq_1", "no")
+    # An answer card shows where the focus is (outline or shadow, on :focus-visible).
+    style = card_focus_style(page)
+    assert style["visible"], style
+    assert style["outline"] not in ("", "none") or style["shadow"] not in ("", "none"), style
+    for name, value in SAFE.items():
+        if name != "asq_1":
+            choose(page, name, value)
+    press_button(page, "next")
+    assert "/step/concerns" in page.url and focused(page) == "h1"
+    tab_to(page, "input[name=concerns][value=depression]")
+    page.keyboard.press("Space")
+    tab_to(page, "input[name=concerns][value=anxiety]")
+    tab_to(page, "input[name=concerns][value=depression]", back=True)  # Shift+Tab goes back
+    assert card_focus_style(page)["visible"]
+    assert page.is_checked("input[name=concerns][value=depression]")
+    type_into(page, "#f-free_text", "Typed with the keyboard only.")
+    press_button(page, "next")
+    seen = 0
+    while "/step/review" not in page.url and seen < 12:
+        seen += 1
+        assert focused(page) == "h1", page.url
+        if "/step/preferences" in page.url:
+            tab_to(page, "#f-location")
+            page.keyboard.press("ArrowDown")
+            assert page.input_value("#f-location") == "nyc-midtown"
+        answer_by_keyboard(page)
+        press_button(page, "next")
+    assert "/step/review" in page.url, page.url
+    # The review: a section's answers open with Enter on its summary line.
+    tab_to(page, "details.review-answers > summary")
+    page.keyboard.press("Enter")
+    assert page.locator("details.review-answers").first.get_attribute("open") is not None
+    tab_to(page, "input[name=consent_contact]")
+    page.keyboard.press("Space")
+    tab_to(page, "input[name=consent_privacy]")
+    page.keyboard.press("Space")
+    press_button(page, "submit")
+    assert page.url.endswith("/done")
+    assert heading(page) == "Thank you. We have your request."

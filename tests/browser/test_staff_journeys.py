@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, SHOTS, LiveServer, check_page
+from tests.browser.conftest import DESKTOP, PHONE, SHOTS, LiveServer, check_page
 from tests.support import DEMO_PASSWORD
 
 pytestmark = pytest.mark.commits
@@ -163,4 +163,81 @@ def test_e_f_coordinator_overrides_and_reassigns_then_the_clinician_accepts(
     assert tab.locator("#h-reach").is_visible()  # the outreach form is open to them now
     check_page(tab, "clinician-intake-accepted")
     tab.screenshot(path=str(SHOTS / "f-clinician-1280.png"), full_page=False)
+    context.close()
+
+
+def test_g_the_intake_page_with_notes_and_timeline_and_the_reports_pass_axe(
+    live: LiveServer, browser: Any
+) -> None:
+    """(g) On the demo practice: a coordinator opens an intake with its notes, messages and
+    timeline, adds a note with the keyboard, then reads the reports; htmx loads under the CSP
+    (no violation reported) and the banner polls its fragment."""
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import Intake, Note
+    from intake.services.demo import seed_demo_practice
+
+    with live.app.app_context():
+        seed_demo_practice(count=60)
+        noted = db.session.scalars(select(Note.intake_id).order_by(Note.id)).first()
+        assert noted is not None
+        intake = db.session.get(Intake, noted)
+        assert intake is not None
+        reference = intake.reference
+        db.session.remove()
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(live.url + "/staff/")
+    sign_in(page, "coordinator@demo.wayfinder")
+    page.goto(live.url + f"/staff/intakes/{noted}")
+    assert reference in page.locator("h1").inner_text()
+    assert page.locator("ol.timeline li").count() >= 2
+    assert page.locator("ol.notes li").count() >= 1
+    page.fill("#n-body", "canary-browser-note: prefers mornings")
+    page.focus("#n-body")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save note"
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "canary-browser-note" in page.locator("ol.notes").inner_text()
+    assert page.evaluate("typeof window.htmx") == "object"  # served from the app, no CDN
+    with page.expect_response(lambda r: "/staff/banner" in r.url, timeout=40_000) as polled:
+        pass
+    assert polled.value.status == 200
+    check_page(page, "staff-intake-history")
+    page.set_viewport_size(PHONE)
+    page.locator("section[aria-labelledby=h-timeline]").screenshot(
+        path=str(SHOTS / "staff-intake-timeline-360.png")
+    )
+    page.set_viewport_size(DESKTOP)
+
+    # The list's filters through htmx: the results change, the form (and focus) stay.
+    page.goto(live.url + "/staff/intakes")
+    page.evaluate("document.querySelector('form.filters').dataset.kept = 'yes'")
+    page.select_option("#f-status", "closed")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"[?&]status=closed"))
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length > 0")
+    assert page.evaluate("document.querySelector('form.filters').dataset.kept") == "yes"
+    statuses = page.locator("#results tbody tr td:nth-child(7)").all_inner_texts()
+    assert statuses and set(statuses) == {"closed"}, statuses
+
+    page.goto(live.url + "/staff/reports")
+    assert page.locator("figure.chart svg[role=img]").count() >= 1
+    assert page.locator("table.figures").count() >= 3
+    check_page(page, "staff-reports")
+    page.set_viewport_size(PHONE)  # a closer look at a chart and the tables on a phone
+    page.locator("#h-contact").locator("xpath=..").screenshot(
+        path=str(SHOTS / "staff-reports-contact-360.png")
+    )
+    page.set_viewport_size(DESKTOP)
+    assert not refused, refused
     context.close()

@@ -14,6 +14,7 @@ from intake import services
 from intake.extensions import db
 from intake.models import (
     Assignment,
+    AssignmentStatus,
     AuditEvent,
     ClinicianProfile,
     Intake,
@@ -281,3 +282,32 @@ def test_parallel_submits_with_one_idempotency_key_make_one_intake(app: Flask) -
     assert len({reference for _, reference in answers}) == 1
     with app.app_context():
         assert db.session.query(Intake).count() == 1
+
+
+def test_a_closed_intake_leaves_the_caseload_and_stays_readable(app: Flask) -> None:
+    """Capacity counts open work: once an accepted intake is closed, its clinician can take a
+    new one (and still reads the closed one); reopening puts it back on their caseload."""
+    from intake.services import workspace
+
+    setup_practice(app, {"email": "solo@x.example", "capacity": 1})
+    first = submit(app)
+    with app.app_context():
+        offer_id = db.session.query(Assignment.id).scalar()
+        solo = db.session.query(User).filter_by(email="solo@x.example").one()
+        assert services.accept(offer_id, solo) == services.Outcome.DONE
+    assert assigned_to(app, submit(app).id) is None  # full: one accepted of one
+    reader = app.test_client()
+    sign_in(reader, "solo@x.example", PASSWORD)
+    with app.app_context():
+        coordinator = db.session.query(User).filter_by(role=Role.STAFF).one()
+        reason = sorted(workspace.CLOSE_REASONS)[0]
+        assert workspace.close(first.id, coordinator, reason) == workspace.Result.DONE
+        closed = db.session.get(Assignment, offer_id)
+        assert closed is not None and closed.status == AssignmentStatus.COMPLETED
+    assert reader.get(f"/clinician/intakes/{first.id}").status_code == 200
+    assert "solo@x.example" == assigned_to(app, submit(app).id)  # room again
+    with app.app_context():
+        coordinator = db.session.query(User).filter_by(role=Role.STAFF).one()
+        assert workspace.reopen(first.id, coordinator) == workspace.Result.DONE
+        reopened = db.session.get(Assignment, offer_id)
+        assert reopened is not None and reopened.status == AssignmentStatus.ACCEPTED

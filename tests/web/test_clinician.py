@@ -171,3 +171,41 @@ def test_the_withdrawal_email_holds_a_reference_and_no_health_information(
         words |= {c.lower() for c in (*factories.CONTACT.values(), factories.FREE_TEXT)}
         for word in sorted(w for w in words if w):
             assert word.lower() not in told, word
+
+
+def test_coordinators_are_told_of_a_decline_by_reference_and_deadline_only(
+    app: Any, demo: Any
+) -> None:
+    from intake.models import User
+
+    offer_id, intake_id, owner, _ = _offer(app)
+    mine = app.test_client()
+    sign_in(mine, owner)
+    reason = "canary-decline-reason: on leave"
+    assert (
+        mine.post(f"/clinician/assignments/{offer_id}/decline", data={"reason": reason})
+    ).status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Notification).where(
+                Notification.kind == NotificationKind.ASSIGNMENT_DECLINED,
+                Notification.intake_id == intake_id,
+            )
+        ).all()
+        coordinators = db.session.scalars(select(User).where(User.role == "staff")).all()
+        assert {r.recipient_user_id for r in rows} == {u.id for u in coordinators}
+        intake = db.session.get(Intake, intake_id)
+        assert intake is not None
+        forbidden = {*URGENCIES, intake.queue, intake.service_line or "", reason, "canary"}
+        forbidden |= {w for i in INSTRUMENTS.values() for w in (i.key, i.name)}
+        forbidden |= {str(v) for v in factories.CONTACT.values()}
+        for row in rows:
+            message = notifications.compose(row)
+            told = str(message["Subject"]) + "".join(
+                part.get_content() for part in message.iter_parts()
+            )
+            assert intake.reference in told and f"/staff/intakes/{intake_id}" in told
+            for word in forbidden:
+                assert word.lower() not in told.lower(), word
+            if intake.current_assignment is not None:  # offered again: its accept-by time
+                assert "accept by" in str(message["Subject"]).lower()

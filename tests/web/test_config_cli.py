@@ -69,3 +69,15 @@ def test_the_development_mailbox_shows_one_message(make_app: Any, tmp_path: Any)
     assert "Reference: WF-TEST-0001" in client.get("/dev/mailbox/wayfinder-notification-7").text
     assert client.get("/dev/mailbox/..%2Fsecret").status_code == 404
     assert client.get("/dev/mailbox/nothing-here").status_code == 404
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example() -> None:
+    """.env.example is where a deployer learns the settings: each one the app reads is there."""
+    from pathlib import Path
+
+    from intake import config
+
+    listed = Path(__file__).resolve().parents[2].joinpath(".env.example").read_text()
+    read = (*config._ENV_STRINGS, *config._ENV_INTS, *config._ENV_FLOATS, *config._ENV_BOOLS)
+    missing = [name for name in read if f"\n{name}=" not in listed]
+    assert missing == []

@@ -68,3 +68,30 @@ def test_validated_questionnaires_stay_as_published_with_a_note(client: Any) -> 
 def test_staff_pages_stay_in_english(client: Any) -> None:
     page = client.get("/auth/login?lang=es", headers=SPANISH).text
     assert '<html lang="en">' in page and "Español" not in page
+
+
+def test_a_resume_link_goes_on_in_the_language_the_form_was_begun_in(app: Any, client: Any) -> None:
+    from intake.extensions import db
+    from intake.models import Intake
+    from intake.services import drafts
+
+    client.get("/?lang=es")
+    location(start(client))
+    post(client, "safety", {"asq_1": "no"}, nav="later")
+    with app.app_context():
+        url = drafts.resume_url(db.session.query(Intake).one())
+    other = app.test_client()  # a browser in English
+    other.get(url.removeprefix(app.config["BASE_URL"].rstrip("/")))
+    page = other.get("/resume", headers={"Accept-Language": "en-US"}).text
+    assert '<html lang="es">' in page and "Confirme que es usted" in page
+    wrong = other.post("/resume", data={"date_of_birth": "2000-01-01"}).text
+    assert "Esa fecha de nacimiento no coincide" in wrong
+    assert "Puede intentarlo 4 veces más." in wrong
+
+
+def test_the_review_page_summaries_and_clinics_are_in_spanish(client: Any, demo: Any) -> None:
+    client.get("/?lang=es")
+    location(start(client))
+    assert "Clínicas en New York" in client.get("/step/preferences").text
+    review = client.get("/step/review").text
+    assert "Mostrar" in review and "Cambiar" in review

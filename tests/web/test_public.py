@@ -138,3 +138,232 @@ def test_the_form_offers_exactly_the_contract_vocabulary() -> None:
     assert {code for code, _ in wording.STATES} == vocabulary.STATES
     assert {key for key, _ in wording.CONCERNS} == set(vocabulary.CONCERNS)
     assert tuple(key for key, _ in wording.AVAILABILITY) == validation.AVAILABILITY
+
+
+# --- Resume links: used once, the date of birth before anything -----------------------------
+
+
+def _resume_path(app: Any) -> str:
+    from intake.services import drafts
+
+    with app.app_context():
+        url = drafts.resume_url(db.session.query(Intake).one())
+    return url.removeprefix(app.config["BASE_URL"].rstrip("/"))
+
+
+def _actions(app: Any) -> list[str]:
+    from intake.models import AuditEvent
+
+    with app.app_context():
+        rows = db.session.query(AuditEvent).order_by(AuditEvent.id)
+        return [r.action for r in rows if r.action.startswith("draft.resume")]
+
+
+def test_a_resume_link_is_burnt_and_asks_the_date_of_birth_first(
+    app: Any, client: Any, caplog: Any
+) -> None:
+    import logging
+
+    from tests.web.questionnaire_helpers import location, post, to_concerns
+
+    caplog.set_level(logging.DEBUG)
+    to_concerns(client)
+    post(client, "mood", {"phq9_1": "3"}, nav="later")
+    path = _resume_path(app)
+    token = path.rsplit("/", 1)[1]
+    other = app.test_client()  # a new browser
+    assert location(other.get(path)).endswith("/resume")  # no token in the next URL
+    check = other.get("/resume")
+    assert check.status_code == 200 and "date of birth" in check.text
+    assert "tel:988" in check.text and "tel:911" in check.text
+    for secret in ("Canary", "Zebrafinch", "canary-free-text", "Depression"):
+        assert secret not in check.text, secret
+    assert location_of(other.get("/step/mood")).endswith("/")  # nothing shown before the check
+    assert "Canary" not in other.get("/", follow_redirects=True).text
+    # A wrong date: a clear error, nothing shown; then the right one opens the draft.
+    wrong = other.post("/resume", data={"date_of_birth": "1991-04-02"})
+    assert wrong.status_code == 422 and "doesn't match" in wrong.text and "Canary" not in wrong.text
+    target = location(other.post("/resume", data={"date_of_birth": "1990-04-02"}))
+    assert target.endswith("/step/experiences")  # the first step still to do
+    assert "Welcome back" in other.get(target).text
+    assert 'value="3"\n        checked' in other.get("/step/mood").text
+    # The link is burnt: opened again (here or anywhere) it offers a new one, kindly.
+    again = app.test_client().get(path)
+    assert again.status_code == 410 and "Email me a new link" in again.text
+    assert "tel:988" in again.text and "tel:911" in again.text
+    assert _actions(app) == [
+        "draft.resume_link",
+        "draft.resume_opened",
+        "draft.resume_failed",
+        "draft.resume_verified",
+        "draft.resume_refused",
+    ]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "werkzeug")
+    assert token not in logged
+
+
+def test_too_many_wrong_dates_end_the_session_and_a_new_link_can_be_asked(
+    app: Any, client: Any
+) -> None:
+    from intake.models import AuditEvent
+    from intake.services import drafts
+    from tests.web.questionnaire_helpers import location, post, start
+
+    location(start(client))
+    post(client, "safety", {"asq_1": "no"}, nav="later")
+    other = app.test_client()
+    location(other.get(_resume_path(app)))
+    for i in range(drafts.RESUME_TRIES - 1):
+        page = other.post("/resume", data={"date_of_birth": f"2000-01-0{i + 1}"})
+        assert page.status_code == 422, i
+    locked = other.post("/resume", data={"date_of_birth": "2001-01-01"})
+    assert locked.status_code == 403 and "We closed this link" in locked.text
+    # The session ended: even the right date no longer opens anything.
+    assert location_of(other.post("/resume", data={"date_of_birth": "1990-04-02"})).endswith("/")
+    assert location_of(other.get("/step/safety")).endswith("/")
+    sent = other.post("/resume/new-link")
+    assert sent.status_code == 200 and "emailed a new link" in sent.text
+    assert "canary@example.org" not in sent.text  # the address is never shown
+    with app.app_context():
+        links = db.session.query(Notification).filter_by(kind="resume_link").count()
+        assert links == 2
+        details = [e.detail for e in db.session.query(AuditEvent)]
+        assert "1990" not in str(details) and "2001" not in str(details)
+    assert _actions(app).count("draft.resume_locked") == 1
+    # The new link works (once more, with the date of birth).
+    third = app.test_client()
+    location(third.get(_resume_path(app)))
+    assert location(third.post("/resume", data={"date_of_birth": "1990-04-02"}))
+
+
+def test_a_resume_link_opened_in_the_same_browser_goes_straight_on(app: Any, client: Any) -> None:
+    from tests.web.questionnaire_helpers import location, post, start
+
+    location(start(client))
+    post(client, "safety", {"asq_1": "no"}, nav="later")
+    assert location(client.get(_resume_path(app))).endswith("/step/concerns")
+
+
+def test_garbage_and_sent_forms_links_never_offer_a_new_one(app: Any, client: Any) -> None:
+    for path in ("/resume/bad-token", "/resume/" + "x" * 600):
+        page = client.get(path)
+        assert page.status_code == 410 and "Email me a new link" not in page.text
+    assert location_of(client.post("/resume/new-link")).endswith("/")
+    assert location_of(client.post("/resume", data={"date_of_birth": "1990-04-02"})).endswith("/")
+
+
+def location_of(response: Any) -> str:
+    assert response.status_code in (302, 303), response.status_code
+    return str(response.headers["Location"])
+
+
+# --- Emails to the patient in the language of the intake -------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_patient_emails_are_in_the_language_of_the_intake(
+    app: Any, client: Any, demo: Any, language: str
+) -> None:
+    from intake.notifications import compose
+    from tests.web.test_language import ensure_catalog
+
+    ensure_catalog()
+    client.get(f"/?lang={language}")
+    response = client.post(
+        "/", data=factories.form_data(email="canary@example.org", free_text=factories.FREE_TEXT)
+    )
+    assert response.status_code == 303
+    from tests.web.questionnaire_helpers import post, start
+
+    other = app.test_client()
+    other.get(f"/?lang={language}")
+    start(other)
+    post(other, "safety", {"asq_1": "no"}, nav="later")
+    with app.app_context():
+        rows = db.session.query(Notification).filter(
+            Notification.kind.in_(("patient_confirmation", "resume_link"))
+        )
+        emails = {row.kind: compose(row) for row in rows}
+    assert set(emails) == {"patient_confirmation", "resume_link"}
+    words = {
+        "en": {
+            "patient_confirmation": ("We received your request", "Thank you. We received"),
+            "resume_link": ("Your link to continue", "ask for your date of birth"),
+        },
+        "es": {
+            "patient_confirmation": ("Recibimos su solicitud", "Gracias. Recibimos"),
+            "resume_link": ("Su enlace para continuar", "fecha de nacimiento"),
+        },
+    }[language]
+    for kind, email in emails.items():
+        subject_words, body_words = words[kind]
+        text = email.get_body(("plain",)).get_content()
+        html = email.get_body(("html",)).get_content()
+        assert subject_words in str(email["Subject"]), (kind, email["Subject"])
+        assert body_words in text and body_words in html, (kind, text)
+        assert "988" in text and "911" in text
+        assert (email["Content-Language"] == "es") is (language == "es")
+        for secret in ("Canary", "Zebrafinch", "1990", "212 555", "canary-free-text", "PHQ"):
+            assert secret not in text and secret not in html, (kind, secret)
+            assert secret not in str(email["Subject"]), (kind, secret)
+        if language == "en":
+            assert "Gracias" not in text and "enlace" not in text
+
+
+def test_every_patient_email_subject_has_spanish() -> None:
+    from intake.models import NotificationKind
+    from intake.notifications.messages import SUBJECTS
+    from intake.public.spanish import SPANISH
+
+    for kind in (NotificationKind.PATIENT_CONFIRMATION, NotificationKind.RESUME_LINK):
+        assert SUBJECTS[kind] in SPANISH, kind
+
+
+# --- Clinics: only those in the person's state -----------------------------------------------
+
+
+def test_only_clinics_in_the_persons_state_are_offered(app: Any, client: Any, demo: Any) -> None:
+    from tests.web.questionnaire_helpers import location, post, start
+
+    location(start(client, state="CA"))
+    page = client.get("/step/preferences").text
+    assert "Los Angeles - Westside" in page and "New York - Midtown" not in page
+    assert "By video" in page  # and video visits, anywhere
+    refused = post(client, "preferences", {"location": "nyc-midtown"})
+    assert refused.status_code == 422 and "That clinic is in another state" in refused.text
+    with app.app_context():
+        assert "location" not in db.session.query(Intake).one().answers
+    location(post(client, "preferences", {"location": "la-westside"}))
+    with app.app_context():
+        assert db.session.query(Intake).one().answers["location"] == "la-westside"
+    # Moving to another state drops the clinic chosen in the old one.
+    location(post(client, "about", {**factories.CONTACT, "state": "NY"}))
+    with app.app_context():
+        assert "location" not in db.session.query(Intake).one().answers
+
+
+def test_no_clinic_in_the_state_or_no_state_yet_is_said_plainly(client: Any, demo: Any) -> None:
+    from tests.web.questionnaire_helpers import location, start
+
+    location(start(client, state="WA"))
+    page = client.get("/step/preferences").text
+    assert "We have no clinic in Washington yet" in page and 'name="location"' not in page
+
+
+def test_without_a_state_no_clinic_is_listed(app: Any, demo: Any) -> None:
+    from intake.public import wording
+
+    with app.test_request_context("/step/preferences"):
+        shown = wording.form_context("preferences", None)
+        assert shown["locations"] == [] and shown["visit_state"] is None
+        assert [c for c, _ in wording.form_context("preferences", "NY")["locations"]] == [
+            "nyc-midtown"
+        ]
+
+
+def test_the_one_post_form_refuses_a_clinic_in_another_state(
+    app: Any, client: Any, demo: Any
+) -> None:
+    response = client.post("/", data=factories.form_data(location="la-westside"))
+    assert response.status_code == 422 and "That clinic is in another state" in response.text
+    assert count(app, Intake) == 0

@@ -420,6 +420,7 @@ def test_draft_sent_from_another_browser_shows_the_confirmation_not_a_loop(
         path = drafts.resume_url(db.session.query(Intake).one()).split("5000", 1)[1]
     other = app.test_client()
     location(other.get(path))
+    location(other.post("/resume", data={"date_of_birth": ABOUT["date_of_birth"]}))
     consent = {"consent_contact": "yes", "consent_privacy": "yes"}
     location(post(other, "review", consent, nav="submit"))
     for response in (client.get("/step/habits"), post(client, "habits", {"auditc_1": "0"})):

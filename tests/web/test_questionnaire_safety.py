@@ -105,7 +105,9 @@ def test_resume_link_round_trip(app: Any, client: Any) -> None:
             assert secret not in body and secret not in str(email["Subject"])
     path = url.removeprefix(app.config["BASE_URL"].rstrip("/"))
     other = app.test_client()  # a new browser: nothing in its session
-    target = location(other.get(path))
+    # The link is exchanged for a session and burnt; the date of birth comes before any answer.
+    assert location(other.get(path)).endswith("/resume")
+    target = location(other.post("/resume", data={"date_of_birth": ABOUT["date_of_birth"]}))
     assert target.endswith("/step/experiences")  # the first step still to do
     assert 'value="3"\n        checked' in other.get("/step/mood").text
     # A newer link revokes the older one.

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from intake import mfa, notifications, passwords, sessions
+from intake import crypto, mfa, notifications, passwords, sessions
 from intake.config import ConfigError, load_config
 from intake.extensions import db
 from intake.models import (
@@ -37,6 +37,13 @@ from tests.support import api_client, sign_in
 from tests.web.questionnaire_helpers import start
 
 API = "/api/v1/intakes"
+# The settings production cannot start without.
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "SEARCH_HASH_KEY": "y" * 40,
+    "ENCRYPTION_KEYS": crypto.generate_key(),
+}
 COORDINATOR = "coordinator@demo.wayfinder"
 STAFF_KINDS = (
     NotificationKind.ASSIGNMENT,
@@ -145,7 +152,7 @@ def test_a_crisis_alert_says_safety_alert_acknowledge_by_a_time(app: Flask, demo
 
 
 def test_smtp_uses_tls_by_default_in_production(tmp_path: Any) -> None:
-    prod = {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SMTP_HOST": "mail.example"}
+    prod = {**PRODUCTION, "SMTP_HOST": "mail.example"}
     assert load_config(str(tmp_path), prod, environ={})["SMTP_STARTTLS"] is True
     assert load_config(str(tmp_path), {}, environ={})["SMTP_STARTTLS"] is False  # development
     with pytest.raises(ConfigError, match="SMTP_STARTTLS or SMTP_SSL"):
@@ -443,7 +450,7 @@ def test_without_mfa_required_an_unenrolled_account_signs_in_with_its_password(
 
 
 def test_mfa_is_required_by_default_in_production(tmp_path: Any) -> None:
-    prod = {"APP_ENV": "production", "SECRET_KEY": "x" * 40}
+    prod = PRODUCTION
     assert load_config(str(tmp_path), prod, environ={})["MFA_REQUIRED"] is True
     assert load_config(str(tmp_path), {}, environ={})["MFA_REQUIRED"] is False
 
@@ -478,3 +485,194 @@ def test_unknown_and_disabled_accounts_cost_the_same_hash_as_a_wrong_password(
         client = app.test_client()
         client.post("/auth/login", data={"email": email, "password": "wrong password here"})
         assert len(work) == 1, (email, work)  # one Argon2 verification each
+
+
+# --- Lockout: a growing delay, then a lock an admin lifts ------------------------------------
+
+FAST_LOCKOUT = {
+    "LOGIN_DELAY_AFTER": 2,
+    "LOGIN_DELAY_SECONDS": 1,
+    "LOGIN_DELAY_MAX_SECONDS": 60,
+    "LOGIN_LOCK_AFTER": 4,
+}
+
+
+def _answer(response: Any) -> tuple[int, str, str | None]:
+    """The status, the error shown, and Retry-After: what tells one email from another."""
+    shown = re.findall(r'<p class="flash error"[^>]*>([^<]*)</p>', response.text)
+    return response.status_code, " ".join(shown), response.headers.get("Retry-After")
+
+
+def test_failures_bring_a_growing_delay_then_a_lock_alike_for_unknown_emails(
+    make_app: Any, demo: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two web processes share the counts (Redis). A real account and an unknown email get the
+    same answers at every step; refused attempts cost no password hash; an admin lifts it."""
+    from intake import auth
+    from intake.services import lockout
+
+    apps = [make_app(REDIS_URL=redis_url, **FAST_LOCKOUT) for _ in range(2)]
+    work: list[str] = []
+    real_verify = passwords.verify_password
+
+    def verify(stored: str, typed: str) -> bool:
+        work.append("real")
+        return real_verify(stored, typed)
+
+    monkeypatch.setattr(auth, "burn_time", lambda pw: work.append("dummy"))
+    monkeypatch.setattr(auth, "verify_password", verify)
+    emails = {"real": COORDINATOR, "unknown": "nobody.here@example.org"}
+    turn = [0]
+
+    def attempt(password: str) -> dict[str, tuple[int, str, str | None]]:
+        turn[0] += 1
+        found = {}
+        for kind, email in emails.items():
+            client = apps[turn[0] % 2].test_client()  # alternate processes
+            client.environ_base["REMOTE_ADDR"] = f"10.1.0.{turn[0]}"
+            found[kind] = _answer(
+                client.post("/auth/login", data={"email": email, "password": password})
+            )
+        assert found["real"] == found["unknown"], found
+        return found
+
+    wrong = "not the password at all"
+    assert attempt(wrong)["real"][0] == 200  # 1st failure
+    second = attempt(wrong)["real"]  # 2nd: from now on, a delay before each attempt
+    assert second[0] == 200 and "try again in 1 minute" in second[1]
+    work.clear()
+    early = attempt(DEMO_PASSWORD)["real"]  # even the right password, too soon
+    assert early[0] == 429 and early[2] == "1" and "try again in" in early[1]
+    assert work == []  # refused before any hash work, for both emails
+    time.sleep(1.1)
+    assert attempt(wrong)["real"][0] == 200  # 3rd failure: the delay doubles
+    assert attempt(wrong)["real"][:3:2] == (429, "2")
+    time.sleep(2.1)
+    locked = attempt(wrong)["real"]  # 4th failure: locked
+    assert locked[0] == 200 and "locked" in locked[1] and "administrator" in locked[1]
+    time.sleep(2.1)  # no delay lifts a lock
+    work.clear()
+    after = attempt(DEMO_PASSWORD)["real"]
+    assert after[0] == 429 and "locked" in after[1] and after[2] is None
+    assert work == []
+
+    with apps[0].app_context():
+        user = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+        admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        assert user.locked_at is not None
+        locks = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.locked")
+        ).all()
+        assert [(e.object_id, e.detail["failures"]) for e in locks] == [(str(user.id), 4)]
+        refused = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.login_refused")
+        ).all()
+        assert {e.detail["reason"] for e in refused} == {"delay", "locked"}
+        assert lockout.lift(user.id, admin) is True
+        lifted = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.unlocked")
+        ).one()
+        assert lifted.actor_user_id == (admin.id if admin else None)
+        assert lifted.object_id == str(user.id)
+        assert "nobody.here" not in str([e.detail for e in [*locks, *refused]])  # ids only
+    client = apps[1].test_client()
+    assert _password(client).status_code == 302  # signed in again
+
+
+def test_flask_users_unlock_lifts_the_lock(make_app: Any, demo: Any) -> None:
+    app = make_app(**FAST_LOCKOUT)
+    for _ in range(2):
+        app.test_client().post("/auth/login", data={"email": COORDINATOR, "password": "nope!"})
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+        user.locked_at = utcnow()
+        db.session.commit()
+    assert _password(app.test_client()).status_code == 429
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "unlock", COORDINATOR.upper()])
+    assert result.exit_code == 0 and "unlocked" in result.output, result.output
+    assert runner.invoke(args=["users", "unlock", "nobody@example.org"]).exit_code == 1
+    assert _password(app.test_client()).status_code == 302  # the delay was forgotten too
+    with app.app_context():
+        row = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.unlocked")
+        ).one()
+        assert row.actor_user_id is None and row.detail == {"was_locked": True}
+
+
+def test_sign_ins_failures_and_permission_changes_are_audited(app: Flask, demo: Any) -> None:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.2.0.1"
+    client.post("/auth/login", data={"email": COORDINATOR, "password": "wrong password 1"})
+    client.post("/auth/login", data={"email": "ghost@example.org", "password": "wrong pw 22"})
+    sign_in(client, COORDINATOR)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+        users.change_role(user, Role.ADMIN, actor=user)
+        users.set_active(user, False, actor=user)
+        uid = str(user.id)
+        rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.chain_seq)).all()
+        seen = [(r.action, r.object_id, r.ip) for r in rows]
+        details = str([r.detail for r in rows])
+    assert seen[-5:] == [
+        ("auth.login_failed", uid, "10.2.0.1"),
+        ("auth.login_failed", None, "10.2.0.1"),  # an unknown email: no id, never the email
+        ("auth.login", uid, "10.2.0.1"),
+        ("user.role_changed", uid, None),
+        ("user.disabled", uid, None),
+    ]
+    assert "ghost" not in details
+
+
+# --- Unique user ids, emergency access, headers ----------------------------------------------
+
+
+def test_an_email_names_one_account_whatever_its_case(app: Flask) -> None:
+    """HIPAA 164.312(a)(2)(i): each person signs in as themselves, under one unique id."""
+    with app.app_context():
+        users.create_user("Pat.Lee@Example.org", Role.STAFF, None, "violet otter gravel 88 lantern")
+        with pytest.raises(users.UserExists):
+            users.create_user("pat.lee@example.org", Role.ADMIN, None, "another long passphrase 77")
+        assert db.session.scalars(select(User.email).where(User.email.like("pat%"))).all() == [
+            "pat.lee@example.org"
+        ]
+
+
+def test_an_account_made_at_the_terminal_is_audited(app: Flask) -> None:
+    """The emergency access procedure (docs/security.md): an admin account made with
+    `flask create-user` on the server, which the audit trail records, password never."""
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "oncall.admin@example.org", "--role", "admin", "--password-stdin"],
+        input="violet otter gravel 88 lantern\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalars(
+            select(User).where(User.email == "oncall.admin@example.org")
+        ).one()
+        row = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.created")
+        ).one()
+        assert row.object_id == str(user.id) and row.detail == {"role": "admin"}
+        assert row.row_hash is not None  # in the hash chain like every row
+
+
+def test_every_response_carries_the_browser_protections(make_app: Any, demo: Any) -> None:
+    """CSP without third parties (object-src and base-uri 'none', frame-ancestors), nosniff,
+    a referrer policy, no caching of any page; HSTS for a year with subdomains in production."""
+    app = make_app()
+    client = app.test_client()
+    sign_in(client, COORDINATOR)
+    for path in ("/staff/", "/step/about", "/auth/login", "/healthz"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'"):
+            assert directive in csp, (path, directive)
+        assert "frame-ancestors 'none'" in csp and "http" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Cache-Control"] == "no-store", path
+        assert "Strict-Transport-Security" not in headers  # development and tests: plain HTTP
+    production = make_app(**PRODUCTION)
+    hsts = production.test_client().get("/healthz").headers["Strict-Transport-Security"]
+    assert hsts == "max-age=31536000; includeSubDomains"

@@ -237,3 +237,20 @@ def test_intake_detail_queries_do_not_grow_with_declines(app: Any, client: Any, 
     print(f"staff intake detail: {counts} queries with 1, 5 and 21 declines")
     assert counts[0] == counts[1] == counts[2]
     assert client.get(path).text.count("Declined by Person ") == 21
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"clinician": "\u00b2"},
+        {"after": "\u00b2|\u00b2|\u00b2"},
+        {"clinician": "\u0661\u0662"},
+    ],
+)
+def test_digits_that_are_not_0_to_9_are_a_clear_refusal_not_a_server_error(
+    client: Any, demo: Any, query: dict[str, str]
+) -> None:
+    """`str.isdigit` takes "²" (and other digits `int` refuses): ids and cursors are 0-9 only."""
+    sign_in(client, "coordinator@demo.wayfinder")
+    response = client.get("/staff/intakes", query_string=query)
+    assert response.status_code in (200, 400), response.status_code

@@ -471,3 +471,154 @@ def test_every_staff_page_has_the_crisis_banner(app: Any, client: Any, demo: Any
     sign_in(client, COORDINATOR)
     for path in ("/staff/", "/staff/intakes", "/staff/rules", "/staff/outbox"):
         assert "1 crisis alert(s) not acknowledged" in client.get(path).text, path
+
+
+def test_the_banner_fragment_updates_without_a_reload_and_stops_when_idle(
+    app: Any, client: Any, demo: Any
+) -> None:
+    sign_in(client, COORDINATOR)
+    page = client.get("/staff/").text
+    assert 'id="staff-banner"' in page and 'aria-live="polite"' in page
+    assert 'hx-trigger="every 30s"' in page and "htmx.min.js" in page
+    since = int(datetime.now(UTC).timestamp())
+    quiet = client.get("/staff/banner", query_string={"since": since})
+    assert quiet.status_code == 200 and "crisis alert" not in quiet.text
+    _submit(app, safe_now="no")
+    live = client.get("/staff/banner", query_string={"since": since})
+    assert live.status_code == 200 and "1 crisis alert(s) not acknowledged" in live.text
+    assert "<html" not in live.text  # the fragment only
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    stale = client.get("/staff/banner", query_string={"since": since - idle - 1})
+    assert stale.status_code == 286 and "paused" in stale.text  # htmx stops polling
+    assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_the_banner_poll_does_not_keep_an_unattended_session_alive(
+    app: Any, client: Any, demo: Any, monkeypatch: Any
+) -> None:
+    """A poll is the page's doing, not the person's: the idle limit (900 s) still ends the
+    session of a screen left open, however many polls it made."""
+    import time
+
+    from intake import sessions
+
+    start = time.time()
+    sign_in(client, COORDINATOR)
+    since = int(datetime.now(UTC).timestamp())
+    for offset in (300, 600, 850):
+        monkeypatch.setattr(sessions, "_now", lambda offset=offset: start + offset)
+        polled = client.get("/staff/banner", query_string={"since": since})
+        assert polled.status_code in (200, 286)
+    monkeypatch.setattr(sessions, "_now", lambda: start + 901)
+    gone = client.get("/staff/")
+    assert gone.status_code == 302 and "/auth/login" in gone.headers["Location"]
+
+
+# --- internal notes, messages and the timeline ------------------------------------------------
+
+
+def _note(client: Any, intake_id: int, body: str, token: str = "n" * 24) -> Any:
+    return client.post(
+        f"/staff/intakes/{intake_id}/notes", data={"body": body, "form_token": token}
+    )
+
+
+def test_a_note_is_saved_once_audited_by_id_and_shown(app: Any, client: Any, demo: Any) -> None:
+    from intake.models import Note
+
+    intake = _submit(app)
+    sign_in(client, COORDINATOR)
+    text = "canary-note: call after 5pm, mother answers"
+    first = _note(client, intake.id, text)
+    again = _note(client, intake.id, text)  # the same form sent twice
+    assert first.status_code == again.status_code == 302
+    with app.app_context():
+        notes = db.session.scalars(select(Note).where(Note.intake_id == intake.id)).all()
+        assert [n.body for n in notes] == [text]
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "intake.note_added")
+        ).all()
+        assert [e.detail for e in events] == [{"note": notes[0].id}]
+        assert all("canary-note" not in str(e.detail) for e in events)
+    page = client.get(f"/staff/intakes/{intake.id}").text
+    assert text in page and "Casey Coordinator" in page
+    assert "Internal note added" in page  # in the timeline too
+
+
+@pytest.mark.parametrize(
+    ("body", "said"), [("   ", "Write the note"), ("x" * 4001, "at most 4,000 characters")]
+)
+def test_an_empty_or_too_long_note_is_refused_clearly(
+    app: Any, client: Any, demo: Any, body: str, said: str
+) -> None:
+    from intake.models import Note
+
+    intake = _submit(app)
+    sign_in(client, COORDINATOR)
+    response = _note(client, intake.id, body)
+    assert response.status_code == 302
+    assert said in client.get(response.headers["Location"]).text
+    with app.app_context():
+        assert db.session.scalars(select(Note)).all() == []
+    assert _note(client, 999999, "fine").status_code == 404
+    assert _note(client, intake.id, "fine", token="short").status_code == 400
+
+
+def test_the_intake_page_lists_its_messages_and_a_timeline_in_local_time(
+    app: Any, client: Any, demo: Any
+) -> None:
+    from intake.models import NotificationStatus
+
+    intake = _submit(app, safe_now="no")
+    with app.app_context():
+        alert = db.session.scalars(
+            select(Notification).where(
+                Notification.intake_id == intake.id,
+                Notification.kind == NotificationKind.CRISIS_ALERT,
+            )
+        ).first()
+        assert alert is not None
+        alert.status = NotificationStatus.DEAD
+        alert.attempts = 5
+        db.session.commit()
+        alert_id = alert.id
+    sign_in(client, COORDINATOR)
+    page = client.get(f"/staff/intakes/{intake.id}").text
+    assert ">Crisis alert<" in page
+    assert f"/staff/notifications/{alert_id}/retry" in page
+    assert "Submitted; the rules decided" in page and "Crisis alert sent" in page
+    assert " EST" in page or " EDT" in page  # the practice's clock, not UTC
+    retried = client.post(
+        f"/staff/notifications/{alert_id}/retry",
+        data={"back": "intake", "intake_id": str(intake.id)},
+    )
+    assert retried.headers["Location"].endswith(f"/staff/intakes/{intake.id}#h-messages")
+    assert "A message was queued again" in client.get(f"/staff/intakes/{intake.id}").text
+
+
+def test_the_assigned_clinician_reads_and_adds_notes_others_get_a_404(
+    app: Any, client: Any, demo: Any
+) -> None:
+    intake = _submit(app)
+    held = _holder(app, intake.id)
+    assert held is not None
+    with app.app_context():
+        profile = db.session.get(ClinicianProfile, held[1])
+        assert profile is not None
+        owner = profile.user.email
+    other = next(
+        e for e in ("ana.rivera@demo.wayfinder", "jordan.blake@demo.wayfinder") if e != owner
+    )
+    sign_in(client, COORDINATOR)
+    _note(client, intake.id, "canary-staff-note")
+    mine, theirs = app.test_client(), app.test_client()
+    sign_in(mine, owner)
+    sign_in(theirs, other)
+    page = mine.get(f"/clinician/intakes/{intake.id}").text
+    assert "canary-staff-note" in page and "Timeline" in page
+    assert "Messages" not in page  # the outbox is the coordinators' business
+    form = {"body": "canary-clinician-note", "form_token": "k" * 24}
+    assert theirs.post(f"/clinician/intakes/{intake.id}/notes", data=form).status_code == 404
+    done = mine.post(f"/clinician/intakes/{intake.id}/notes", data=form)
+    assert done.status_code == 302
+    assert "canary-clinician-note" in client.get(f"/staff/intakes/{intake.id}").text
