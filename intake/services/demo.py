@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import (
+    OPEN_ASSIGNMENT,
     Assignment,
     AssignmentStatus,
     AuditEvent,
@@ -524,5 +525,16 @@ def seed_demo_practice(count: int = DEMO_INTAKES, seed: int = 2026) -> dict[str,
             practice.follow(intake)
         db.session.flush()
         practice.write_audit()
+    # Room for new work: each demo clinician's caseload as built, plus ten (a practice where
+    # everyone is full would leave every new intake waiting in its queue).
+    loads = dict(
+        db.session.execute(
+            select(Assignment.clinician_id, func.count())
+            .where(Assignment.status.in_(OPEN_ASSIGNMENT))
+            .group_by(Assignment.clinician_id)
+        ).all()
+    )
+    for profile in practice.clinicians:
+        profile.capacity = max(profile.capacity, loads.get(profile.id, 0) + 10)
     db.session.commit()
     return {"intakes": count}
