@@ -15,10 +15,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from intake.extensions import db
 from intake.models import AuditEvent, User
+
+_PENDING = "wayfinder.audit_pending"
 
 
 def audit(
@@ -30,17 +33,36 @@ def audit(
     ip: str | None = None,
     **detail: Any,
 ) -> None:
-    """Add an audit row to the current transaction (the caller commits). Ids and codes only."""
-    db.session.add(
-        AuditEvent(
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            actor_user_id=actor.id if actor is not None else None,
-            ip=ip,
-            detail=detail,
-        )
+    """Add an audit row to the current transaction (the caller commits). Ids and codes only.
+
+    The row is inserted when the transaction commits, after everything else it holds: on
+    PostgreSQL the chain's lock is taken by that insert and held until the commit, so it is
+    held for the commit alone, not for the whole of the work (concurrent submits would queue
+    behind each other from their first audit row on). A transaction rolled back writes none.
+    """
+    row = AuditEvent(
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        actor_user_id=actor.id if actor is not None else None,
+        ip=ip,
+        detail=detail,
     )
+    db.session.info.setdefault(_PENDING, []).append(row)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.add_all(rows)
+        session.flush()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended: committed or rolled back
+        session.info.pop(_PENDING, None)
 
 
 GENESIS = "0" * 64  # the prev_hash of the first row of the chain

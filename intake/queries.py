@@ -42,29 +42,34 @@ OPEN_STATUSES = (
 
 def dashboard_intakes(limit: int = 200) -> list[Intake]:
     """Open intakes, and drafts with a crisis answer or left with crisis words: crisis first,
-    then by urgency, then the longest waiting."""
-    return list(
-        db.session.scalars(
-            select(Intake)
-            # The list shows each intake's assignee: load them in two queries, not per row.
-            .options(WITH_ASSIGNEES)
-            .where(
-                or_(
-                    Intake.status.in_(OPEN_STATUSES),
-                    (Intake.status == IntakeStatus.DRAFT)
-                    & or_(
-                        Intake.crisis_at.is_not(None), Intake.crisis_text_alerted_at.is_not(None)
-                    ),
-                )
-            )
-            .order_by(
-                Intake.urgency_rank,
-                func.coalesce(Intake.submitted_at, Intake.crisis_at, Intake.crisis_text_at),
-                Intake.id,
-            )
-            .limit(limit)
+    then by urgency, then the longest waiting.
+
+    Two reads, each along an index, merged here: the open work in the staff list's order
+    (ix_intakes_open_worklist, at most `limit` entries), and the drafts staff were alerted
+    about (few). One query with an OR over both, ordered by an expression, read every open
+    row of a large table first."""
+    open_work = db.session.scalars(
+        select(Intake)
+        .options(WITH_ASSIGNEES)  # each row's assignee: two queries, not one per row
+        .where(status_in(OPEN_STATUSES), _SUBMITTED)
+        .order_by(Intake.urgency_rank, Intake.submitted_at, Intake.id)
+        .limit(_limit(limit))
+    ).all()
+    alerted_drafts = db.session.scalars(
+        select(Intake)
+        .options(WITH_ASSIGNEES)
+        .where(
+            Intake.status == const(IntakeStatus.DRAFT),
+            or_(Intake.crisis_at.is_not(None), Intake.crisis_text_alerted_at.is_not(None)),
         )
-    )
+        .limit(_limit(limit))
+    ).all()
+
+    def order(intake: Intake) -> tuple[int, datetime, int]:
+        since = intake.submitted_at or intake.crisis_at or intake.crisis_text_at
+        return intake.urgency_rank, as_utc(since) or _EPOCH, intake.id
+
+    return sorted([*open_work, *alerted_drafts], key=order)[:limit]
 
 
 def intake_detail(intake_id: int) -> Intake | None:

@@ -290,11 +290,13 @@ ANSWER_OVERRIDES = st.builds(
 )
 
 
-def _changes(keys: Sequence[Any], values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+def _changes(
+    keys: Sequence[Any], values: st.SearchStrategy[Any], at_least: int = 1
+) -> st.SearchStrategy[Any]:
     """One or two (field, new value or DELETE) pairs, on distinct fields."""
     return st.lists(
         st.tuples(st.sampled_from(keys), values | st.just(DELETE)),
-        min_size=1,
+        min_size=at_least,
         max_size=2,
         unique_by=lambda change: change[0],
     )
@@ -437,7 +439,10 @@ def test_corrupted_api_body_never_breaks(app: Any, demo: Any) -> None:
     @FUZZ
     @given(
         overrides=ANSWER_OVERRIDES,
-        changes=_changes(API_PATHS, JSON | TEXT),
+        # At least none: the API refuses any key its document does not name, so nearly every
+        # corrupted body is a 422; bodies left whole (and the deletions of optional fields)
+        # still take the path past validation to storage and the staff pages.
+        changes=_changes(API_PATHS, JSON | TEXT, at_least=0),
         key=st.none() | st.uuids().map(str),  # bad keys: test_api_and_resume_garbage
     )
     def run(overrides: dict[str, Any], changes: list[Any], key: str | None) -> None:
