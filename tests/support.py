@@ -2,8 +2,8 @@
 
 Fault tests start their own `redis-server` on a free port (never the machine's), so they can stop
 and restart it; and their own aiosmtpd, which can answer DATA with scripted replies or hold the
-reply until the test lets it go. Also used by bench/bench_notify.py. And `sign_in`, the staff
-login the tests share.
+reply until the test lets it go. Also used by the benchmarks (bench/stack.py). And `sign_in`,
+the staff login the tests share.
 """
 
 from __future__ import annotations
