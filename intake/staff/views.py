@@ -42,6 +42,7 @@ bp = Blueprint("staff", "intake.staff", url_prefix="/staff")
 STAFF = (Role.STAFF, Role.ADMIN)
 HTMX_STOP_POLLING = 286  # htmx's status for "swap this, then stop polling"
 BANNER_POLL_SECONDS = 30  # how often a staff page asks for the banner's counts
+DASHBOARD_ROWS = 50  # the dashboard's most urgent rows; the list pages through the rest
 # SQLite hands back naive datetimes (every stored time is UTC): `{{ t|as_utc }}` before arithmetic.
 bp.add_app_template_filter(as_utc, "as_utc")
 
@@ -119,10 +120,12 @@ def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.get("/")
 @staff_only
 def dashboard() -> Any:
-    intakes = queries.dashboard_intakes()
+    """The most urgent open work first; the whole of it is the list's (`staff.intakes`)."""
+    intakes = queries.dashboard_intakes(limit=DASHBOARD_ROWS + 1)
     return render_template(
         "staff/dashboard.html",
-        intakes=intakes,
+        intakes=intakes[:DASHBOARD_ROWS],
+        more=len(intakes) > DASHBOARD_ROWS,
         now=utcnow(),
         dead=queries.dead_notifications(),
         backlog=queries.outbox_backlog(),

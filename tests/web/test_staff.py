@@ -254,3 +254,20 @@ def test_digits_that_are_not_0_to_9_are_a_clear_refusal_not_a_server_error(
     sign_in(client, "coordinator@demo.wayfinder")
     response = client.get("/staff/intakes", query_string=query)
     assert response.status_code in (200, 400), response.status_code
+
+
+def test_the_dashboard_shows_the_most_urgent_and_says_where_the_rest_is(
+    app: Flask, client: Any, demo: Any
+) -> None:
+    """It used to stop at 200 rows without a word: now the most urgent 50, and a link to the
+    list that pages through all open work."""
+    from intake.services import submit_intake
+    from intake.staff.views import DASHBOARD_ROWS
+
+    with app.app_context():
+        for n in range(DASHBOARD_ROWS + 1):
+            submit_intake({**factories.CONTACT, "email": f"p{n}@example.org"}, factories.answers())
+    sign_in(client, "coordinator@demo.wayfinder")
+    page = client.get("/staff/").text
+    assert page.count('href="/staff/intakes/') == DASHBOARD_ROWS
+    assert f"The {DASHBOARD_ROWS} most urgent of the open work" in page
