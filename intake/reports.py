@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from intake import validation
 from intake.escalation import hours, targets
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, as_utc
@@ -105,13 +106,9 @@ def parse_range(first: str | None, last: str | None) -> tuple[Range, list[str]]:
     problems: list[str] = []
     days = {"from": default.first, "to": default.last}
     for name, raw in (("from", first), ("to", last)):
-        raw = (raw or "").strip()
-        if not raw:
-            continue
-        try:
-            days[name] = date.fromisoformat(raw)
-        except ValueError:
-            problems.append(f"{name} must be a date like 2026-11-30.")
+        day = validation.iso_day(name, raw, problems)
+        if day is not None:
+            days[name] = day
     if not problems and days["from"] > days["to"]:
         problems.append("from must be on or before to.")
     elif not problems and (days["to"] - days["from"]).days > MAX_DAYS:

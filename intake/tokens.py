@@ -12,7 +12,7 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus
@@ -46,6 +46,26 @@ def resume_url(draft: Intake) -> str:
     if draft.status != IntakeStatus.DRAFT or not draft.draft_token:
         return f"{base}/"
     return f"{base}/resume/{resume_token(draft)}"
+
+
+def signed_draft_id(token: str) -> tuple[int, bool] | None:
+    """The draft id a genuine resume token names, and whether the token is past its age;
+    None for a token we did not sign. Says nothing of whether it was used or revoked."""
+    if not isinstance(token, str) or len(token) > 512:
+        return None
+    expired = False
+    try:
+        data = _serializer().loads(token, max_age=int(RESUME_MAX_AGE.total_seconds()))
+    except SignatureExpired:
+        expired = True
+        try:
+            data = _serializer().loads(token)  # the signature is ours; only its age is past
+        except BadData:
+            return None
+    except BadData:
+        return None
+    draft_id = data.get("d") if isinstance(data, dict) else None
+    return (draft_id, expired) if type(draft_id) is int else None
 
 
 def from_resume_token(token: str) -> Intake | None:

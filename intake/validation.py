@@ -9,8 +9,10 @@ import math
 import re
 import sys
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
+from datetime import time as clock
 from typing import Any, Literal, get_args
 
 from email_validator import EmailNotValidError, validate_email
@@ -338,3 +340,36 @@ def clean_answers(raw: Any, age: int | None) -> tuple[dict[str, Any], list[Field
     if age is not None:
         answers["age"] = age
     return answers, errors
+
+
+def iso_day(name: str, raw: str | None, problems: list[str]) -> date | None:
+    """A date field as typed (YYYY-MM-DD): the date, or None when blank or not a date (then a
+    sentence naming the field is added to `problems`)."""
+    text = (raw or "").strip()[:10]
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"{name} must be a date like 2026-11-30.")
+        return None
+
+
+def day_bounds(
+    args: Mapping[str, str], zone: tzinfo
+) -> tuple[dict[str, datetime | None], list[str]]:
+    """A `from` and `to` day filter as instants: from's midnight, and the midnight after `to`
+    (so `to` includes its whole day), in the practice's time zone; and what was wrong."""
+    problems: list[str] = []
+    bounds: dict[str, datetime | None] = {"from": None, "to": None}
+    for name in bounds:
+        day = iso_day(name, args.get(name), problems)
+        if day is None:
+            continue
+        if name == "to":
+            if day == date.max:  # the day after it has no date
+                problems.append("to must be a date like 2026-11-30.")
+                continue
+            day += timedelta(days=1)
+        bounds[name] = datetime.combine(day, clock(0), zone)
+    return bounds, problems

@@ -12,8 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +32,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from intake import validation
 from intake.extensions import db, limiter
 from intake.models import ClinicianProfile, Location, Role, User
 from intake.notifications.messages import (
@@ -504,16 +504,8 @@ def _audit_filter(args: MultiDict[str, str]) -> tuple[admin.AuditFilter, list[st
     if action is not None and not all(c.isalnum() or c in "._" for c in action):
         problems.append("action is a code like user.role_changed, or a prefix like user.")
         action = None
-    bounds: dict[str, datetime | None] = {"from": None, "to": None}
-    for name in bounds:
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                day = date.fromisoformat(raw[:10]) + timedelta(days=1 if name == "to" else 0)
-            except (ValueError, OverflowError):
-                problems.append(f"{name} must be a date like 2026-11-30.")
-                continue
-            bounds[name] = datetime.combine(day, clock(0), _zone())
+    bounds, wrong_days = validation.day_bounds(args, _zone())
+    problems += wrong_days
     return (
         admin.AuditFilter(
             actor_id=actor,

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from intake import jobs, notifications
@@ -36,7 +34,12 @@ from intake.services.errors import DraftClosed, RecipientLimited, TooManyResumeL
 from intake.services.recipients import patient_email
 from intake.services.sources import Origin
 from intake.services.submit import Submitted, submit_intake
-from intake.tokens import RESUME_MAX_AGE, RESUME_SALT, from_resume_token, resume_token, resume_url
+from intake.tokens import (
+    from_resume_token,
+    resume_token,
+    resume_url,
+    signed_draft_id,
+)
 from intake.triage import Decision, crisis_records, default_ruleset, triage
 
 __all__ = [
@@ -365,21 +368,11 @@ def open_resume_link(token: str) -> ResumeLink:
 
 def _stale_link(token: str) -> int | None:
     """The open draft, with an email address, that a genuine but used or expired link names."""
-    if not isinstance(token, str) or len(token) > 512:
+    signed = signed_draft_id(token)
+    if signed is None:
         return None
-    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
-    reason = "used"
-    try:
-        data = signer.loads(token, max_age=int(RESUME_MAX_AGE.total_seconds()))
-    except SignatureExpired:
-        reason = "expired"
-        try:
-            data = signer.loads(token)  # the signature is ours; only its age is past
-        except BadData:
-            return None
-    except BadData:
-        return None
-    draft_id = data.get("d") if isinstance(data, dict) else None
+    draft_id, expired = signed
+    reason = "expired" if expired else "used"
     draft = get(draft_id)
     if draft is None or draft.status != IntakeStatus.DRAFT:
         return None

@@ -6,7 +6,7 @@ import csv
 import io
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from functools import wraps
 from time import monotonic
 from typing import Any
@@ -26,7 +26,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from intake import notifications, queries, questionnaire, reports, services, sessions
+from intake import notifications, queries, questionnaire, reports, services, sessions, validation
 from intake.auth import role_required
 from intake.extensions import db
 from intake.models import Intake, IntakeStatus, NotificationStatus, Role, as_utc, utcnow
@@ -52,7 +52,7 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     """A stored (UTC) time in the practice's time zone (BUSINESS_TZ), as staff read clocks."""
     if moment is None:
         return ""
-    return as_utc(moment).astimezone(ZoneInfo(current_app.config["BUSINESS_TZ"])).strftime(fmt)
+    return as_utc(moment).astimezone(_practice_zone()).strftime(fmt)
 
 
 def _shown_value(question: Any, value: Any) -> str:
@@ -342,8 +342,8 @@ LIST_PARAMS = frozenset(
 )
 
 
-def _practice_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), ZoneInfo(current_app.config["BUSINESS_TZ"]))
+def _practice_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BUSINESS_TZ"])
 
 
 def parse_filter(args: MultiDict[str, str]) -> tuple[queries.IntakeFilter, list[str]]:
@@ -374,16 +374,8 @@ def parse_filter(args: MultiDict[str, str]) -> tuple[queries.IntakeFilter, list[
         clinician = _int(args.get("clinician"))
         if clinician is None:
             problems.append("clinician must be a clinician's number from the list.")
-    bounds: dict[str, datetime | None] = {"from": None, "to": None}
-    for name in bounds:
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                problems.append(f"{name} must be a date like 2026-11-30.")
-                continue
-            bounds[name] = _practice_midnight(day + timedelta(days=1 if name == "to" else 0))
+    bounds, wrong_days = validation.day_bounds(args, _practice_zone())
+    problems += wrong_days
     state = (args.get("state") or "").strip().upper() or None
     if state is not None and state not in STATES:
         problems.append("state must be a two-letter US state code, like NY.")

@@ -271,3 +271,20 @@ def test_the_dashboard_shows_the_most_urgent_and_says_where_the_rest_is(
     page = client.get("/staff/").text
     assert page.count('href="/staff/intakes/') == DASHBOARD_ROWS
     assert f"The {DASHBOARD_ROWS} most urgent of the open work" in page
+
+
+@pytest.mark.parametrize("path", ["/staff/intakes", "/admin/audit", "/staff/reports"])
+@pytest.mark.parametrize("query", [{"to": "9999-12-31"}, {"from": "2026-13-01"}])
+def test_a_day_filter_that_is_no_day_is_a_clear_refusal(
+    client: Any, demo: Any, path: str, query: dict[str, str]
+) -> None:
+    """One reading of `from`/`to` for the list, the audit log and the reports: a bad date, or
+    the last day there is (the day after it has no date), is a 400 naming the field."""
+    sign_in(client, "admin@demo.wayfinder")
+    response = client.get(path, query_string=query)
+    assert response.status_code == 400, response.status_code
+    name = next(iter(query))
+    if path == "/staff/reports" and name == "to":  # a real day there: the range is too long
+        assert "A report covers at most" in response.text
+    else:
+        assert f"{name} must be a date like 2026-11-30." in response.text
